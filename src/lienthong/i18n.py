@@ -18,12 +18,10 @@ DOMAIN: Final = "lienthong"
 LANGUAGES: Final[tuple[Language, ...]] = ("vi", "en")
 DEFAULT_LANGUAGE: Final[Language] = "vi"
 
-current_language: ContextVar[Language] = ContextVar(
-    "lienthong_language", default=DEFAULT_LANGUAGE
-)
+current_language: ContextVar[Language] = ContextVar("lienthong_language", default=DEFAULT_LANGUAGE)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message
 

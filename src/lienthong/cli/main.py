@@ -1,0 +1,92 @@
+"""Root of the ``lienthong`` command: global options, error handling, sub-commands."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from lienthong import __version__
+from lienthong.cli import config as config_cli
+from lienthong.cli import demo as demo_cli
+from lienthong.cli import lookup as lookup_cli
+from lienthong.cli.help import help_language
+from lienthong.errors import LienthongError
+from lienthong.i18n import _, current_language
+from lienthong.settings import load_settings
+
+help_language()
+stderr = Console(stderr=True)
+
+
+class _Group(TyperGroup):
+    """Turn a :class:`LienthongError` anywhere below into one line on stderr and exit 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context, which typer does not re-export
+        try:
+            return super().invoke(ctx)
+        except LienthongError as error:
+            stderr.print(
+                f"[bold red]{_('Error')}[/] {escape(f'[{error.code}]')} {escape(error.message())}",
+                highlight=False,
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="lienthong",
+    help=_(
+        "Run a country's e-government information systems once, in sync, "
+        "from the central level down to every province. "
+        "Example: lienthong demo"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lienthong {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help=_(
+                "Node configuration file (TOML). Default: $LIENTHONG_CONFIG, else ./lienthong.toml if it exists."
+            ),
+            dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
+        ),
+    ] = False,
+) -> None:
+    """Load the node's settings for every sub-command."""
+    settings = load_settings(config_file=config)
+    current_language.set(settings.language)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"settings": settings, "config_file": config}
+
+
+app.add_typer(config_cli.app, name="config")
+app.command(name="demo")(demo_cli.demo)
+app.command(name="lookup")(lookup_cli.lookup)

@@ -1,0 +1,186 @@
+"""Settings declared once: typed, each with a default and help text.
+
+Sources, strongest first: keyword arguments (tests), ``LIENTHONG_*`` environment
+variables, the node configuration file (TOML), the defaults below. Every setting is
+documented in ``docs/configuration.md``; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_, Language
+
+ENV_PREFIX = "LIENTHONG_"
+CONFIG_ENV = "LIENTHONG_CONFIG"
+DEFAULT_CONFIG_FILE = Path("lienthong.toml")
+MASK = "********"
+
+_config_data: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "lienthong_config_data", default=None
+)
+
+
+class Settings(BaseSettings):
+    """The configuration of one lienthong node."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, frozen=True
+    )
+
+    language: Language = Field(
+        default="vi",
+        description=N_("Language of messages in the CLI and the web pages: vi (Vietnamese) or en."),
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING",
+        description=N_("Least severe log level that is written to standard error."),
+    )
+    state_dir: Path = Field(
+        default=Path("state"),
+        description=N_("Directory where the node keeps its database, keys and caches."),
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read keyword arguments, then the environment, then the configuration file."""
+        file_settings = InitSettingsSource(settings_cls, init_kwargs=dict(_config_data.get() or {}))
+        return (init_settings, env_settings, file_settings)
+
+
+#: How ``config show`` names the origin of a value (msgids, translated when shown).
+SOURCES = {
+    "default": N_("default"),
+    "file": N_("file"),
+    "environment": N_("environment"),
+    "argument": N_("argument"),
+}
+
+
+@dataclass(frozen=True)
+class ShownSetting:
+    """One line of ``lienthong config show``."""
+
+    name: str
+    env: str
+    value: str
+    source: Literal["default", "file", "environment", "argument"]
+    description: str
+
+
+def config_file_path(explicit: Path | None = None) -> Path | None:
+    """Return the configuration file to read: the given one, ``$LIENTHONG_CONFIG``, or ``./lienthong.toml`` if present."""
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a node configuration file, failing with a clear error if it is missing or malformed."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise LienthongError(
+            "config.not_found",
+            N_(
+                "The configuration file {path} does not exist. Create it or point --config at the right file."
+            ),
+            field="config",
+            path=str(path),
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LienthongError(
+            "config.malformed",
+            N_("The configuration file {path} is not valid TOML: {reason}. Fix the line it names."),
+            field="config",
+            path=str(path),
+            reason=str(exc),
+        ) from None
+
+
+def load_settings(*, config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Return the effective settings from arguments, environment and configuration file."""
+    path = config_file_path(config_file)
+    data = read_config_file(path) if path is not None else {}
+    token = _config_data.set(data)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        raise LienthongError(
+            "config.invalid",
+            N_(
+                "The setting {name} is invalid: {reason}. See docs/configuration.md for its allowed values."
+            ),
+            field=name,
+            name=name,
+            reason=first["msg"],
+        ) from None
+    finally:
+        _config_data.reset(token)
+
+
+def mask(value: object) -> str:
+    """Return a value as text that is safe to print: secrets and URL passwords masked."""
+    if isinstance(value, SecretStr):
+        return MASK if value.get_secret_value() else ""
+    text = str(value)
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.password:
+            netloc = f"{parts.username}:{MASK}@{parts.hostname}"
+            if parts.port:
+                netloc += f":{parts.port}"
+            return urlunsplit(parts._replace(netloc=netloc))
+    return text
+
+
+def describe(
+    settings: Settings, *, config_file: Path | None = None, overrides: Mapping[str, Any] = {}
+) -> Iterator[ShownSetting]:
+    """Yield every setting with its masked value and where the value came from."""
+    path = config_file_path(config_file)
+    file_keys = set(read_config_file(path)) if path is not None else set()
+    for name, field in type(settings).model_fields.items():
+        env = ENV_PREFIX + name.upper()
+        source: Literal["default", "file", "environment", "argument"] = "default"
+        if name in overrides:
+            source = "argument"
+        elif env in os.environ:
+            source = "environment"
+        elif name in file_keys:
+            source = "file"
+        yield ShownSetting(
+            name=name,
+            env=env,
+            value=mask(getattr(settings, name)),
+            source=source,
+            description=field.description or "",
+        )

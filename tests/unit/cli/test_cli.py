@@ -1,0 +1,101 @@
+"""The ``lienthong`` command: help, version, configuration, lookup and the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lienthong import __version__
+from lienthong.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("LIENTHONG_CONFIG", "LIENTHONG_LANGUAGE", "LIENTHONG_LOG_LEVEL", "LIENTHONG_STATE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_version_is_printed() -> None:
+    assert invoke("--version") == (0, f"lienthong {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["config"], ["config", "show"], ["demo"], ["lookup"]], ids=" ".join
+)
+def test_every_command_explains_itself_with_an_example(command: list[str]) -> None:
+    code, output = invoke(*command, "--help")
+    assert code == 0
+    assert "Example:" in output or "Ví dụ:" in output
+
+
+def test_config_show_lists_every_setting_with_its_source() -> None:
+    code, output = invoke("config", "show", "--format", "json", env={"LIENTHONG_LOG_LEVEL": "INFO"})
+    assert code == 0
+    assert json.loads(output) == {"language": "vi", "log_level": "INFO", "state_dir": "state"}
+    code, table = invoke(
+        "config", "show", env={"LIENTHONG_LANGUAGE": "en", "COLUMNS": "250"}
+    )
+    assert code == 0
+    assert "LIENTHONG_STATE_DIR" in table and "environment" in table and "default" in table
+
+
+def test_config_show_as_toml_is_a_valid_configuration_file(tmp_path: Path) -> None:
+    code, output = invoke("config", "show", "--format", "toml")
+    assert code == 0
+    (tmp_path / "copy.toml").write_text(output, encoding="utf-8")
+    code, again = invoke("--config", str(tmp_path / "copy.toml"), "config", "show", "-f", "json")
+    assert code == 0 and json.loads(again)["language"] == "vi"
+
+
+def test_a_bad_configuration_stops_with_its_code_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "node.toml").write_text('language = "fr"\n', encoding="utf-8")
+    code, output = invoke("--config", str(tmp_path / "node.toml"), "config", "show")
+    assert code == 1
+    assert "[config.invalid]" in output and "language" in output
+    assert "Traceback" not in output
+
+
+def test_a_missing_configuration_file_is_named(tmp_path: Path) -> None:
+    code, output = invoke("--config", str(tmp_path / "nope.toml"), "config", "show")
+    assert code == 1 and "[config.not_found]" in output and "nope.toml" in output
+
+
+def test_lookup_explains_a_personal_identification_number() -> None:
+    code, output = invoke("lookup", "079190001234", env={"LIENTHONG_LANGUAGE": "en"})
+    assert code == 0
+    assert "1990" in output and "female" in output and "Hồ Chí Minh" in output
+
+
+def test_lookup_speaks_vietnamese_by_default() -> None:
+    code, output = invoke("lookup", "079190001234")
+    assert code == 0 and "nữ" in output and "Năm sinh" in output
+
+
+def test_lookup_of_nonsense_says_so_and_fails() -> None:
+    code, output = invoke("lookup", "%%%", env={"LIENTHONG_LANGUAGE": "en"})
+    assert code == 1 and "Nothing recognised" in output
+
+
+def test_the_demo_tour_runs_without_input_and_repairs_legacy_text() -> None:
+    code, output = invoke("demo", "--no-input", env={"LIENTHONG_LANGUAGE": "en"})
+    assert code == 0
+    for expected in ("Nguyễn Thị Hòa", "Trần Văn Đức", "Lê Thọ Hồng", "Tỉnh An Giang", "05/03/1985"):
+        assert expected in output
+
+
+def test_the_interactive_demo_explains_what_is_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lienthong.cli.demo._interactive", lambda: True)
+    result = runner.invoke(app, ["demo"], input="51K-123.45\n\n", env={"LIENTHONG_LANGUAGE": "en"})
+    assert result.exit_code == 0
+    assert result.output.count("51K-123.45") >= 1 and "Hồ Chí Minh" in result.output
