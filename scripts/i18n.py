@@ -9,6 +9,7 @@ Source strings are English and marked with ``_()`` or ``N_()``.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -52,6 +53,10 @@ def update() -> None:
     catalog = load() if PO.exists() else Catalog(locale="vi", project="lienthong")
     catalog.update(extract(), no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    catalog.header_comment = "# Vietnamese translations of lienthong's user-facing strings."
+    catalog.project, catalog.fuzzy = "lienthong", False
+    catalog.last_translator = catalog.language_team = "lienthong contributors"
+    catalog.revision_date = datetime.now(UTC)
     PO.parent.mkdir(parents=True, exist_ok=True)
     with PO.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True)

@@ -29,7 +29,13 @@ class OutputFormat(StrEnum):
     toml = "toml"
 
 
-@app.command("show")
+@app.command(
+    "show",
+    help=_(
+        "Print the effective configuration, secrets masked, and where each value came from. "
+        "Example: LIENTHONG_LANGUAGE=en lienthong config show --format toml"
+    ),
+)
 def show(
     ctx: typer.Context,
     output: Annotated[
@@ -37,10 +43,7 @@ def show(
         typer.Option("--format", "-f", help=_("table for people; json or toml for scripts.")),
     ] = OutputFormat.table,
 ) -> None:
-    """Print the effective configuration, secrets masked, and where each value came from.
-
-    Example: LIENTHONG_LANGUAGE=en lienthong config show --format toml
-    """
+    """Print every setting with its value, source and meaning."""
     settings = ctx.obj["settings"]
     shown = list(describe(settings, config_file=ctx.obj["config_file"]))
     if output is OutputFormat.json:

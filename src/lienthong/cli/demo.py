@@ -29,10 +29,7 @@ def demo(
         typer.Option("--no-input", help=_("Show the tour only; do not ask for values.")),
     ] = False,
 ) -> None:
-    """Show what lienthong reads in Vietnamese identifiers, units, dates and legacy text, then let you try your own.
-
-    Example: lienthong demo --no-input
-    """
+    """Run the tour, then explain what the person types."""
     console = Console()
     console.print(Rule(_("lienthong — a tour of Vietnam's reference data")))
     for stop in tour():

@@ -18,10 +18,7 @@ help_language()
 def lookup(
     value: Annotated[str, typer.Argument(help=_("The value to explain."), show_default=False)],
 ) -> None:
-    """Explain an identifier, administrative unit, date, name or legacy-encoded text.
-
-    Example: lienthong lookup 079190001234
-    """
+    """Print every reading of one value; exit 1 when there is none."""
     findings = find_readings(value)
     print_findings(Console(), value, findings)
     if not findings:

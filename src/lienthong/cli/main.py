@@ -50,6 +50,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
+    add_completion=False,
 )
 
 
@@ -88,5 +89,17 @@ def root(
 
 
 app.add_typer(config_cli.app, name="config")
-app.command(name="demo")(demo_cli.demo)
-app.command(name="lookup")(lookup_cli.lookup)
+app.command(
+    name="demo",
+    help=_(
+        "Show what lienthong reads in Vietnamese identifiers, units, dates and legacy text, "
+        "then let you try your own. Example: lienthong demo --no-input"
+    ),
+)(demo_cli.demo)
+app.command(
+    name="lookup",
+    help=_(
+        "Explain an identifier, administrative unit, date, name or legacy-encoded text. "
+        "Example: lienthong lookup 079190001234"
+    ),
+)(lookup_cli.lookup)

@@ -16,7 +16,12 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("LIENTHONG_CONFIG", "LIENTHONG_LANGUAGE", "LIENTHONG_LOG_LEVEL", "LIENTHONG_STATE_DIR"):
+    for name in (
+        "LIENTHONG_CONFIG",
+        "LIENTHONG_LANGUAGE",
+        "LIENTHONG_LOG_LEVEL",
+        "LIENTHONG_STATE_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -43,9 +48,7 @@ def test_config_show_lists_every_setting_with_its_source() -> None:
     code, output = invoke("config", "show", "--format", "json", env={"LIENTHONG_LOG_LEVEL": "INFO"})
     assert code == 0
     assert json.loads(output) == {"language": "vi", "log_level": "INFO", "state_dir": "state"}
-    code, table = invoke(
-        "config", "show", env={"LIENTHONG_LANGUAGE": "en", "COLUMNS": "250"}
-    )
+    code, table = invoke("config", "show", env={"LIENTHONG_LANGUAGE": "en", "COLUMNS": "250"})
     assert code == 0
     assert "LIENTHONG_STATE_DIR" in table and "environment" in table and "default" in table
 
@@ -90,7 +93,13 @@ def test_lookup_of_nonsense_says_so_and_fails() -> None:
 def test_the_demo_tour_runs_without_input_and_repairs_legacy_text() -> None:
     code, output = invoke("demo", "--no-input", env={"LIENTHONG_LANGUAGE": "en"})
     assert code == 0
-    for expected in ("Nguyễn Thị Hòa", "Trần Văn Đức", "Lê Thọ Hồng", "Tỉnh An Giang", "05/03/1985"):
+    for expected in (
+        "Nguyễn Thị Hòa",
+        "Trần Văn Đức",
+        "Lê Thọ Hồng",
+        "Tỉnh An Giang",
+        "05/03/1985",
+    ):
         assert expected in output
 
 
