@@ -1,0 +1,213 @@
+"""Every difference between SQLite and PostgreSQL, in one place.
+
+The rest of the store writes portable SQLAlchemy Core and asks this module for column
+types, connection set-up, upserts and bulk inserts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Table, Text, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.types import TypeDecorator
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+
+Backend = Literal["sqlite", "postgresql"]
+
+#: How long a SQLite writer waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000
+
+#: Rows per statement when inserting in bulk: large enough to amortize round trips, small
+#: enough to stay under SQLite's bound-parameter limit for the widest table.
+BULK_ROWS: Final = 500
+
+#: Execution option marking a connection that only reads.
+READ_ONLY: Final = "lienthong_read_only"
+
+#: Record content: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+JSONType = JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+
+#: Surrogate keys: BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is a rowid alias.
+KeyType = BigInteger().with_variant(Integer(), "sqlite")
+
+#: Folded search text: byte order on PostgreSQL ("C" collation) so that prefix ranges are
+#: exact and served by a b-tree; SQLite's default BINARY collation already compares bytes.
+FoldedText = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both backends.
+
+    SQLite has no timestamp type: values are stored as naive UTC text in one fixed
+    format, so text order is time order. PostgreSQL stores ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC (naive on SQLite, where no offset is kept)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise LienthongError(
+                "store.naive_datetime",
+                N_("The time {value} has no time zone. Give an aware datetime (UTC)."),
+                field="recorded_at",
+                value=value.isoformat(),
+            )
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def backend_of(dialect: Dialect) -> Backend:
+    """Return which supported backend a dialect is."""
+    if dialect.name in ("sqlite", "postgresql"):
+        return dialect.name  # type: ignore[return-value]
+    raise _unsupported(dialect.name)
+
+
+def _unsupported(name: str) -> LienthongError:
+    return LienthongError(
+        "store.unsupported_database",
+        N_(
+            "The database {name} is not supported. Use a sqlite:///path.db"
+            " or postgresql://user@host/db URL."
+        ),
+        field="database_url",
+        name=name,
+    )
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Return the URL with the driver lienthong uses (psycopg 3 for PostgreSQL)."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise LienthongError(
+            "store.bad_url",
+            N_(
+                "The database URL {url} cannot be read. Write it as sqlite:///path.db or"
+                " postgresql://user@host/db."
+            ),
+            field="database_url",
+            url=str(url),
+        ) from exc
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed.set(drivername="sqlite+pysqlite")
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    raise _unsupported(parsed.drivername)
+
+
+def engine_options(url: URL) -> dict[str, Any]:
+    """Return the backend-specific keyword arguments for ``sqlalchemy.create_engine``."""
+    options: dict[str, Any] = {
+        # Compact, readable JSON: Vietnamese text stays UTF-8 instead of \\u escapes.
+        "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
+    }
+    if url.get_backend_name() == "postgresql":
+        # Sessions in UTC so that timestamps read back are UTC whatever the server's zone.
+        options["connect_args"] = {"options": "-c timezone=UTC"}
+        options["pool_pre_ping"] = True
+    else:
+        # pysqlite's own transaction handling is disabled (isolation_level=None) so that
+        # configure() can issue BEGIN IMMEDIATE itself; see _sqlite_begin.
+        options["connect_args"] = {"isolation_level": None, "check_same_thread": False}
+    return options
+
+
+def configure(engine: Engine) -> None:
+    """Install the per-connection set-up of the engine's backend."""
+    if backend_of(engine.dialect) == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL: readers never block the writer and the writer never blocks readers.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # The schema's foreign keys are enforced only when asked, per connection.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # NORMAL is durable in WAL mode except for the last commits on power loss; the
+        # change log lets sync recover those from peers.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+        return
+    # Take the write lock at BEGIN: a deferred transaction that reads and then writes
+    # fails with SQLITE_BUSY instead of waiting when another writer got there first.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(connection: Connection) -> Connection:
+    """Mark a connection's transactions as reads, so SQLite does not take the write lock."""
+    return connection.execution_options(**{READ_ONLY: True})
+
+
+def insert(table: Table, dialect: Dialect) -> Any:
+    """Return the backend's INSERT construct, which knows ON CONFLICT."""
+    if backend_of(dialect) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def increment_counter(
+    connection: Connection, table: Table, *, key: Mapping[str, Any], column: str, by: int
+) -> int:
+    """Add to a counter row, creating it at ``by``, and return the new value.
+
+    The upsert takes a row lock on PostgreSQL, so concurrent writers are serialized on
+    the counter and a rolled-back transaction gives its numbers back (no gaps).
+    """
+    statement = insert(table, connection.dialect).values({**key, column: by})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={column: table.c[column] + by},
+    ).returning(table.c[column])
+    value: int = connection.execute(statement).scalar_one()
+    return value
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with few statements."""
+    # SQLAlchemy batches executemany into multi-row VALUES on both backends
+    # ("insertmanyvalues"); chunking bounds memory and statement size for huge imports.
+    for start in range(0, len(rows), BULK_ROWS):
+        connection.execute(table.insert(), list(rows[start : start + BULK_ROWS]))
+
+
+def bulk_insert_returning(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], column: str
+) -> list[Any]:
+    """Insert many rows and return one column of each, in the order of the rows."""
+    values: list[Any] = []
+    for start in range(0, len(rows), BULK_ROWS):
+        chunk = list(rows[start : start + BULK_ROWS])
+        statement = table.insert().returning(table.c[column], sort_by_parameter_order=True)
+        values.extend(connection.execute(statement, chunk).scalars().all())
+    return values

@@ -1,0 +1,683 @@
+"""The record store: versioned records, their search index, and their change-log entries.
+
+Every write, single or batch, goes through one path (``_persist``) that, in the
+caller's transaction, moves the current pointer, appends the version, replaces the
+search index rows and appends the change-log entry. Reads never need the index except
+to search.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import Row, and_, false, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+from lienthong.store import changelog, dialects, models, search
+from lienthong.store.canonical import content_hash
+from lienthong.store.events import (
+    Event,
+    RecordCreated,
+    RecordDeleted,
+    RecordEvent,
+    RecordTransferred,
+    RecordUpdated,
+)
+from lienthong.systems.definition import RecordType
+
+Clock = Callable[[], datetime]
+
+#: The most records one search page returns.
+MAX_PAGE: Final = 1000
+#: Identifiers per IN (...) list: below SQLite's bound-parameter limit with room to spare.
+CHUNK: Final = 500
+
+_records = models.records
+_current = models.current_records
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One version of a record. A tombstone (``deleted``) has empty content."""
+
+    record_type: str
+    record_id: str
+    version: int
+    schema_version: int
+    owner_node: str
+    partition: str | None
+    content: dict[str, Any]
+    content_hash: str
+    recorded_at: datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of search results and the cursor of the next page (None on the last)."""
+
+    records: tuple[Record, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class _Write:
+    """A version about to be written, with what is known of the record's current state."""
+
+    record_type: RecordType
+    record_id: str
+    version: int
+    content: dict[str, Any]
+    owner: str
+    partition: str | None
+    deleted: bool
+    event: type[RecordEvent]
+    current_id: int | None = None
+    previous_at: datetime | None = None
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _record(row: Row[Any]) -> Record:
+    return Record(
+        record_type=row.record_type,
+        record_id=row.record_id,
+        version=row.version,
+        schema_version=row.schema_version,
+        owner_node=row.owner_node,
+        partition=row.partition_key,
+        content=dict(row.content),
+        content_hash=row.content_hash,
+        recorded_at=row.recorded_at,
+        deleted=row.deleted,
+    )
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise LienthongError(
+            "store.naive_datetime",
+            N_("The time {value} has no time zone. Give an aware datetime (UTC)."),
+            field=name,
+            value=moment.isoformat(),
+        )
+    return moment.astimezone(UTC)
+
+
+def _not_found(record_type: str, record_id: str, version: int | None = None) -> LienthongError:
+    if version is not None:
+        return LienthongError(
+            "store.not_found",
+            N_("{record_type} {record_id} has no version {version}. List its history."),
+            field="version",
+            record_type=record_type,
+            record_id=record_id,
+            version=version,
+        )
+    return LienthongError(
+        "store.not_found",
+        N_("There is no {record_type} {record_id} here. Check the identifier."),
+        field="record_id",
+        record_type=record_type,
+        record_id=record_id,
+    )
+
+
+def _deleted(record_type: str, record_id: str, version: int) -> LienthongError:
+    return LienthongError(
+        "store.deleted",
+        N_(
+            "{record_type} {record_id} was deleted (version {version}). Create it again to"
+            " restore it, or read an earlier version."
+        ),
+        field="record_id",
+        record_type=record_type,
+        record_id=record_id,
+        version=version,
+    )
+
+
+def _conflict(record_type: str, record_id: str, expected: int, actual: int) -> LienthongError:
+    return LienthongError(
+        "store.version_conflict",
+        N_(
+            "{record_type} {record_id} is at version {actual}, not {expected}: someone changed"
+            " it. Read it again, reapply your change and retry."
+        ),
+        field="expected_version",
+        record_type=record_type,
+        record_id=record_id,
+        expected=expected,
+        actual=actual,
+    )
+
+
+def _not_owner(record_type: str, record_id: str, owner: str, node: str) -> LienthongError:
+    return LienthongError(
+        "store.not_owner",
+        N_(
+            "{record_type} {record_id} is owned by node {owner}; node {node} cannot write it."
+            " Send the change to the owner as a change request."
+        ),
+        field="owner_node",
+        record_type=record_type,
+        record_id=record_id,
+        owner=owner,
+        node=node,
+    )
+
+
+def _already_exists(record_type: str, record_id: str) -> LienthongError:
+    return LienthongError(
+        "store.already_exists",
+        N_("{record_type} {record_id} already exists. Update it instead of creating it."),
+        field="record_id",
+        record_type=record_type,
+        record_id=record_id,
+    )
+
+
+class RecordStore:
+    """Read and write the records of known record types, as one node, on one connection."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        node: str,
+        record_types: Mapping[str, RecordType],
+        clock: Clock = utc_now,
+        events: list[Event] | None = None,
+    ) -> None:
+        self._connection = connection
+        self.node = node
+        self._types = record_types
+        self._clock = clock
+        #: Events of the writes made so far; the unit of work publishes them after commit.
+        self.events: list[Event] = events if events is not None else []
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(
+        self,
+        *,
+        record_type: str,
+        record_id: str,
+        version: int | None = None,
+        as_of: datetime | None = None,
+    ) -> Record:
+        """Return the current version of a record, a given version, or the one valid at a time."""
+        rt = self._type(record_type)
+        record_id = _nfc(record_id)
+        query = select(_records).where(
+            _records.c.record_type == rt.name, _records.c.record_id == record_id
+        )
+        if version is not None and as_of is not None:
+            raise LienthongError(
+                "store.bad_read",
+                N_("Ask for a version or for a time, not both."),
+                field="as_of",
+            )
+        if version is not None:
+            row = self._connection.execute(query.where(_records.c.version == version)).first()
+            if row is None:
+                raise _not_found(rt.name, record_id, version)
+            return _record(row)
+        if as_of is not None:
+            query = query.where(_records.c.recorded_at <= _aware(as_of, "as_of"))
+        else:
+            query = query.where(
+                _records.c.version
+                == select(_current.c.version)
+                .where(_current.c.record_type == rt.name, _current.c.record_id == record_id)
+                .scalar_subquery()
+            )
+        row = self._connection.execute(query.order_by(_records.c.version.desc()).limit(1)).first()
+        if row is None:
+            raise _not_found(rt.name, record_id)
+        if row.deleted:
+            raise _deleted(rt.name, record_id, row.version)
+        return _record(row)
+
+    def history(self, *, record_type: str, record_id: str) -> list[Record]:
+        """Return every version of a record, oldest first, tombstones included."""
+        rt = self._type(record_type)
+        record_id = _nfc(record_id)
+        rows = self._connection.execute(
+            select(_records)
+            .where(_records.c.record_type == rt.name, _records.c.record_id == record_id)
+            .order_by(_records.c.version)
+        ).all()
+        if not rows:
+            raise _not_found(rt.name, record_id)
+        return [_record(row) for row in rows]
+
+    def search(
+        self,
+        *,
+        record_type: str,
+        where: Mapping[str, str | Sequence[str]] | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        """Return one page of the live records matching every search parameter.
+
+        Results are ordered by when each record was first created, and a cursor continues
+        after the last record of its page: records created meanwhile show up on later
+        pages, and no record repeats or is skipped.
+        """
+        rt = self._type(record_type)
+        where = where or {}
+        if not 1 <= limit <= MAX_PAGE:
+            raise LienthongError(
+                "store.bad_limit",
+                N_("Ask for between 1 and {maximum} records per page, not {limit}."),
+                field="limit",
+                maximum=MAX_PAGE,
+                limit=limit,
+            )
+        conditions = search.parse_query(rt, where)
+        fingerprint = search.query_fingerprint(rt.name, where)
+        after = search.decode_cursor(cursor, fingerprint=fingerprint) if cursor else 0
+        joined = _current.join(
+            _records,
+            and_(
+                _records.c.record_type == _current.c.record_type,
+                _records.c.record_id == _current.c.record_id,
+                _records.c.version == _current.c.version,
+            ),
+        )
+        query = (
+            select(_current.c.id, _records)
+            .select_from(joined)
+            .where(
+                _current.c.record_type == rt.name,
+                _current.c.deleted == false(),
+                _current.c.id > after,
+                *(search.condition_clause(rt, condition) for condition in conditions),
+            )
+            .order_by(_current.c.id)
+            .limit(limit + 1)
+        )
+        rows = self._connection.execute(query).all()
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = search.encode_cursor(after=rows[-1].id, fingerprint=fingerprint)
+        return Page(tuple(_record(row) for row in rows), next_cursor)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def create(self, *, record_type: str, content: Mapping[str, Any]) -> Record:
+        """Create a record (or create a deleted one again); this node must be its owner."""
+        return self.create_many(record_type=record_type, contents=[content])[0]
+
+    def create_many(
+        self, *, record_type: str, contents: Iterable[Mapping[str, Any]]
+    ) -> list[Record]:
+        """Create many records of one type with few statements, all or none."""
+        rt = self._type(record_type)
+        validated = [rt.validate(content) for content in contents]
+        ids = [rt.record_id(content) for content in validated]
+        repeated = next((rid for rid, count in Counter(ids).items() if count > 1), None)
+        if repeated is not None:
+            raise LienthongError(
+                "store.duplicate_in_batch",
+                N_("The batch holds {record_type} {record_id} more than once. Keep one."),
+                field="record_id",
+                record_type=rt.name,
+                record_id=repeated,
+            )
+        existing = self._current_rows(rt.name, ids)
+        writes: list[_Write] = []
+        for record_id, content in zip(ids, validated, strict=True):
+            current = existing.get(record_id)
+            if current is not None and not current.deleted:
+                raise _already_exists(rt.name, record_id)
+            if current is not None and current.owner_node != self.node:
+                raise _not_owner(rt.name, record_id, current.owner_node, self.node)
+            partition = rt.partition_of(content)
+            owner = rt.owner(content=content, partition=partition, node=self.node)
+            if owner != self.node:
+                raise _not_owner(rt.name, record_id, owner, self.node)
+            writes.append(
+                _Write(
+                    record_type=rt,
+                    record_id=record_id,
+                    version=current.version + 1 if current is not None else 1,
+                    content=content,
+                    owner=owner,
+                    partition=partition,
+                    deleted=False,
+                    event=RecordCreated,
+                    current_id=current.id if current is not None else None,
+                    previous_at=current.recorded_at if current is not None else None,
+                )
+            )
+        return self._persist(writes)
+
+    def update(
+        self,
+        *,
+        record_type: str,
+        record_id: str,
+        content: Mapping[str, Any],
+        expected_version: int,
+    ) -> Record:
+        """Write a new version of a record that is still at ``expected_version``."""
+        rt = self._type(record_type)
+        record_id = _nfc(record_id)
+        validated = rt.validate(content)
+        found = rt.record_id(validated)
+        if found != record_id:
+            raise LienthongError(
+                "store.invalid_record",
+                N_(
+                    "The content identifies {record_type} {found}, not {record_id}. A record's"
+                    " identifier never changes; create a new record instead."
+                ),
+                field=rt.identifier,
+                record_type=rt.name,
+                found=found,
+                record_id=record_id,
+            )
+        current = self._writable(rt, record_id, expected_version)
+        write = _Write(
+            record_type=rt,
+            record_id=record_id,
+            version=current.version + 1,
+            content=validated,
+            owner=current.owner_node,
+            partition=rt.partition_of(validated),
+            deleted=False,
+            event=RecordUpdated,
+            current_id=current.id,
+            previous_at=current.recorded_at,
+        )
+        return self._persist([write])[0]
+
+    def delete(self, *, record_type: str, record_id: str, expected_version: int) -> Record:
+        """Delete a record by writing a tombstone version; its history stays readable."""
+        rt = self._type(record_type)
+        record_id = _nfc(record_id)
+        current = self._writable(rt, record_id, expected_version)
+        write = _Write(
+            record_type=rt,
+            record_id=record_id,
+            version=current.version + 1,
+            content={},
+            owner=current.owner_node,
+            partition=current.partition_key,
+            deleted=True,
+            event=RecordDeleted,
+            current_id=current.id,
+            previous_at=current.recorded_at,
+        )
+        return self._persist([write])[0]
+
+    def transfer(
+        self, *, record_type: str, record_id: str, expected_version: int, to_node: str
+    ) -> Record:
+        """Hand a record to another owner node with a new version of the same content."""
+        rt = self._type(record_type)
+        record_id = _nfc(record_id)
+        current = self._writable(rt, record_id, expected_version)
+        content = self.get(record_type=rt.name, record_id=record_id).content
+        write = _Write(
+            record_type=rt,
+            record_id=record_id,
+            version=current.version + 1,
+            content=content,
+            owner=to_node,
+            partition=current.partition_key,
+            deleted=False,
+            event=RecordTransferred,
+            current_id=current.id,
+            previous_at=current.recorded_at,
+        )
+        return self._persist([write])[0]
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _type(self, name: str) -> RecordType:
+        try:
+            return self._types[name]
+        except KeyError:
+            raise LienthongError(
+                "store.unknown_record_type",
+                N_("This node knows no record type {name}. Register the system that defines it."),
+                field="record_type",
+                name=name,
+            ) from None
+
+    def _current_rows(self, record_type: str, ids: Sequence[str]) -> dict[str, Row[Any]]:
+        found: dict[str, Row[Any]] = {}
+        for chunk in _chunks(ids):
+            rows = self._connection.execute(
+                select(_current).where(
+                    _current.c.record_type == record_type, _current.c.record_id.in_(chunk)
+                )
+            )
+            found.update((row.record_id, row) for row in rows)
+        return found
+
+    def _writable(self, rt: RecordType, record_id: str, expected_version: int) -> Row[Any]:
+        current = self._current_rows(rt.name, [record_id]).get(record_id)
+        if current is None:
+            raise _not_found(rt.name, record_id)
+        if current.owner_node != self.node:
+            raise _not_owner(rt.name, record_id, current.owner_node, self.node)
+        if current.deleted:
+            raise _deleted(rt.name, record_id, current.version)
+        if current.version != expected_version:
+            raise _conflict(rt.name, record_id, expected_version, current.version)
+        return current
+
+    def _check_references(self, writes: Sequence[_Write]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for write in writes:
+            if write.deleted:
+                continue
+            for reference in write.record_type.references:
+                wanted.setdefault(reference.target, set()).update(reference.values(write.content))
+        # Records written in the same batch count: an import may bring both ends at once.
+        present = {
+            (write.record_type.name, write.record_id) for write in writes if not write.deleted
+        }
+        for target, ids in wanted.items():
+            missing = sorted(rid for rid in ids if (target, rid) not in present)
+            for chunk in _chunks(missing):
+                rows = self._connection.execute(
+                    select(_current.c.record_id).where(
+                        _current.c.record_type == target,
+                        _current.c.record_id.in_(chunk),
+                        _current.c.deleted == false(),
+                    )
+                )
+                present.update((target, rid) for rid in rows.scalars())
+        for write in writes:
+            if write.deleted:
+                continue
+            for reference in write.record_type.references:
+                for target_id in reference.values(write.content):
+                    if (reference.target, target_id) not in present:
+                        raise LienthongError(
+                            "store.dangling_reference",
+                            N_(
+                                "{record_type} {record_id} refers in {path} to {target}"
+                                " {target_id}, which does not exist here. Create or sync"
+                                " that {target} first."
+                            ),
+                            field=reference.path,
+                            record_type=write.record_type.name,
+                            record_id=write.record_id,
+                            path=reference.path,
+                            target=reference.target,
+                            target_id=target_id,
+                        )
+
+    def _persist(self, writes: Sequence[_Write]) -> list[Record]:
+        if not writes:
+            return []
+        self._check_references(writes)
+        # Index rows are computed before anything is written: content that cannot be
+        # indexed is refused like invalid content.
+        indexes = [
+            search.index_rows(write.record_type, write.content) if not write.deleted else {}
+            for write in writes
+        ]
+        # A savepoint makes a write that fails half-way (a lost race) vanish entirely, so
+        # the unit of work's other writes stay whole whatever the caller does next.
+        with self._connection.begin_nested():
+            first = changelog.reserve(self._connection, origin=self.node, count=len(writes))
+            # The clock is read once the sequence numbers are ours: writers of this node
+            # hold them in turn, so recorded times follow the change log's order.
+            records = self._versions(writes, now=_aware(self._clock(), "clock"))
+            entries = [
+                changelog.ChangeEntry(
+                    origin_node=self.node,
+                    sequence=first + offset,
+                    record_type=record.record_type,
+                    record_id=record.record_id,
+                    version=record.version,
+                    content_hash=record.content_hash,
+                    recorded_at=record.recorded_at,
+                )
+                for offset, record in enumerate(records)
+            ]
+            resource_ids = self._move_pointers(writes, records)
+            dialects.bulk_insert(
+                self._connection,
+                _records,
+                [
+                    {
+                        "record_type": record.record_type,
+                        "record_id": record.record_id,
+                        "version": record.version,
+                        "schema_version": record.schema_version,
+                        "owner_node": record.owner_node,
+                        "partition_key": record.partition,
+                        "content": record.content,
+                        "content_hash": record.content_hash,
+                        "recorded_at": record.recorded_at,
+                        "deleted": record.deleted,
+                    }
+                    for record in records
+                ],
+            )
+            self._replace_index(writes, resource_ids, indexes)
+            changelog.append(self._connection, entries)
+        self.events.extend(
+            write.event(
+                record_type=record.record_type,
+                record_id=record.record_id,
+                version=record.version,
+                owner_node=record.owner_node,
+                content_hash=record.content_hash,
+                recorded_at=record.recorded_at,
+                origin_node=entry.origin_node,
+                sequence=entry.sequence,
+            )
+            for write, record, entry in zip(writes, records, entries, strict=True)
+        )
+        return records
+
+    def _versions(self, writes: Sequence[_Write], *, now: datetime) -> list[Record]:
+        return [
+            Record(
+                record_type=write.record_type.name,
+                record_id=write.record_id,
+                version=write.version,
+                schema_version=write.record_type.schema_version,
+                owner_node=write.owner,
+                partition=write.partition,
+                content=write.content,
+                content_hash=content_hash(write.content),
+                # Never earlier than the previous version, so "as of" reads stay ordered
+                # even when the clock steps back.
+                recorded_at=max(now, write.previous_at) if write.previous_at else now,
+                deleted=write.deleted,
+            )
+            for write in writes
+        ]
+
+    def _move_pointers(self, writes: Sequence[_Write], records: Sequence[Record]) -> list[int]:
+        """Point each record at its new version and return the records' surrogate keys."""
+        resource_ids: list[int | None] = [write.current_id for write in writes]
+        new_rows: list[dict[str, Any]] = []
+        for write, record in zip(writes, records, strict=True):
+            values = {
+                "version": record.version,
+                "owner_node": record.owner_node,
+                "partition_key": record.partition,
+                "content_hash": record.content_hash,
+                "recorded_at": record.recorded_at,
+                "deleted": record.deleted,
+            }
+            if write.current_id is None:
+                new_rows.append(
+                    {"record_type": record.record_type, "record_id": record.record_id, **values}
+                )
+                continue
+            # The version check in the WHERE clause is what makes the optimistic lock
+            # hold under concurrency: a writer that lost the race updates no row.
+            moved = self._connection.execute(
+                _current.update()
+                .where(_current.c.id == write.current_id, _current.c.version == write.version - 1)
+                .values(values)
+            ).rowcount
+            if moved != 1:
+                actual = self._connection.execute(
+                    select(_current.c.version).where(_current.c.id == write.current_id)
+                ).scalar_one()
+                raise _conflict(record.record_type, record.record_id, write.version - 1, actual)
+        if new_rows:
+            try:
+                created = dialects.bulk_insert_returning(self._connection, _current, new_rows, "id")
+            except IntegrityError as exc:
+                # Another transaction created one of these records since we looked.
+                first = new_rows[0]
+                raise _already_exists(first["record_type"], first["record_id"]) from exc
+            slots = iter(created)
+            resource_ids = [rid if rid is not None else next(slots) for rid in resource_ids]
+        return [rid for rid in resource_ids if rid is not None]
+
+    def _replace_index(
+        self,
+        writes: Sequence[_Write],
+        resource_ids: Sequence[int],
+        indexes: Sequence[Mapping[Any, list[dict[str, Any]]]],
+    ) -> None:
+        replaced = [
+            rid for write, rid in zip(writes, resource_ids, strict=True) if write.current_id
+        ]
+        for table in models.SEARCH_TABLES:
+            for chunk in _chunks(replaced):
+                self._connection.execute(table.delete().where(table.c.resource_id.in_(chunk)))
+            rows = [
+                {**row, "resource_id": rid}
+                for rid, index in zip(resource_ids, indexes, strict=True)
+                for row in index.get(table, ())
+            ]
+            if rows:
+                dialects.bulk_insert(self._connection, table, rows)

@@ -1,0 +1,345 @@
+"""The typed search index: turning content into index rows, and queries into SQL.
+
+Queries follow FHIR's search syntax where it fits: ``{"name": "nguyen van"}`` is a
+prefix match on folded text, ``{"name:exact": "Nguyễn Văn An"}`` an exact one,
+``{"identifier": "urn:pin|001090000001"}`` a token, ``{"birth_date": "ge1990"}`` a date
+comparison, ``{"holder": "Person/001090000001"}`` a reference. A list of values for one
+parameter means all of them must match.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Table, and_, select
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+from lienthong.store import models
+from lienthong.systems.definition import RecordType, SearchKind, SearchParam
+from lienthong.vn.text import fold
+
+#: Calendar dates are days in Vietnam; instants are compared in UTC.
+CALENDAR_ZONE: Final = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: Folded text is indexed up to this many characters: enough for names and addresses,
+#: and within every backend's b-tree entry limit.
+STRING_INDEX_LENGTH: Final = 255
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_COMPARATOR = re.compile(r"^(eq|ne|lt|le|gt|ge|sa|eb)(?=[-+0-9.])")
+_MICROSECOND = timedelta(microseconds=1)
+
+Comparator = Literal["eq", "ne", "lt", "le", "gt", "ge", "sa", "eb"]
+DATE_COMPARATORS: Final = frozenset({"eq", "lt", "le", "gt", "ge", "sa", "eb"})
+NUMBER_COMPARATORS: Final = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
+def _unindexable(record_type: RecordType, param: SearchParam, value: Any) -> LienthongError:
+    return LienthongError(
+        "store.invalid_record",
+        N_(
+            "The {record_type} record is invalid at {path}: {value} cannot be searched as a"
+            " {kind}. Correct the value."
+        ),
+        field=param.path if isinstance(param.path, str) else param.name,
+        path=param.path if isinstance(param.path, str) else param.name,
+        record_type=record_type.name,
+        value=repr(value),
+        kind=param.kind.value,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=CALENDAR_ZONE).astimezone(UTC)
+
+
+def date_range(value: Any) -> tuple[datetime, datetime]:
+    """Return the inclusive UTC range a date, partial date or instant covers.
+
+    ``"1990"`` covers the whole year, ``"1990-05"`` the month and ``"1990-05-03"`` the day,
+    each as a calendar period in Vietnam; an aware datetime covers one instant.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("an instant needs a time zone")
+        instant = value.astimezone(UTC)
+        return instant, instant
+    if isinstance(value, date):
+        return _day_start(value), _day_start(value + timedelta(days=1)) - _MICROSECOND
+    if not isinstance(value, str):
+        raise ValueError("not a date")
+    match = _PARTIAL_DATE.match(value)
+    if match is None:
+        return date_range(datetime.fromisoformat(value))
+    year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None
+    if month is None:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    elif day is None:
+        start = date(year, month, 1)
+        end = date(year + month // 12, month % 12 + 1, 1)
+    else:
+        start = date(year, month, day)
+        end = start + timedelta(days=1)
+    return _day_start(start), _day_start(end) - _MICROSECOND
+
+
+def _token(value: Any) -> tuple[str, str]:
+    if isinstance(value, bool):
+        return "", "true" if value else "false"
+    if isinstance(value, str | int):
+        return "", str(value)
+    if isinstance(value, Mapping) and isinstance(value.get("code"), str | int):
+        system = value.get("system")
+        return (str(system) if system is not None else ""), str(value["code"])
+    if isinstance(value, tuple) and len(value) == 2:
+        return str(value[0] or ""), str(value[1])
+    raise ValueError("not a token")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("not a number")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("not text")
+    return fold(str(value))[:STRING_INDEX_LENGTH]
+
+
+def index_rows(
+    record_type: RecordType, content: Mapping[str, Any]
+) -> dict[Table, list[dict[str, Any]]]:
+    """Return the search index rows of a record, by table, without the resource id."""
+    rows: dict[Table, list[dict[str, Any]]] = {table: [] for table in models.SEARCH_TABLES}
+    for param in record_type.search:
+        seen: set[Any] = set()
+        for raw in param.values(content):
+            try:
+                row = _index_row(param, raw)
+            except ValueError:
+                raise _unindexable(record_type, param, raw) from None
+            if row is None:
+                continue
+            table, values = row
+            key = tuple(values.values())
+            if key in seen:
+                continue
+            seen.add(key)
+            rows[table].append({"record_type": record_type.name, "param": param.name, **values})
+    return rows
+
+
+def _index_row(param: SearchParam, raw: Any) -> tuple[Table, dict[str, Any]] | None:
+    if param.kind is SearchKind.STRING:
+        text = _string(raw)
+        return (models.search_string, {"value": text}) if text else None
+    if param.kind is SearchKind.TOKEN:
+        system, code = _token(raw)
+        return models.search_token, {"system": system, "code": code}
+    if param.kind is SearchKind.DATE:
+        low, high = date_range(raw)
+        return models.search_date, {"low": low, "high": high}
+    if param.kind is SearchKind.NUMBER:
+        return models.search_number, {"value": _number(raw)}
+    assert param.target is not None
+    return models.search_reference, {"target_type": param.target, "target_id": str(raw)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed search condition: a parameter, how to compare, and the value(s)."""
+
+    param: SearchParam
+    comparator: str
+    value: Any
+
+
+def _bad_search(record_type: RecordType, key: str, value: str, hint: str) -> LienthongError:
+    return LienthongError(
+        "store.bad_search",
+        N_("The search {key}={value} on {record_type} cannot be read: {hint}."),
+        field=key,
+        key=key,
+        value=value,
+        record_type=record_type.name,
+        hint=hint,
+    )
+
+
+def parse_query(
+    record_type: RecordType, where: Mapping[str, str | Sequence[str]]
+) -> list[Condition]:
+    """Parse search parameters into conditions, refusing unknown names and bad values."""
+    conditions: list[Condition] = []
+    for key, values in where.items():
+        name, _, modifier = key.partition(":")
+        param = record_type.search_param(name)
+        for value in [values] if isinstance(values, str) else values:
+            conditions.append(_parse_one(record_type, param, key, modifier, value))
+    return conditions
+
+
+def _parse_one(
+    record_type: RecordType, param: SearchParam, key: str, modifier: str, value: str
+) -> Condition:
+    allowed = {SearchKind.STRING: ("", "exact")}.get(param.kind, ("",))
+    if modifier not in allowed:
+        hint = "the modifier is not supported for a " + param.kind.value
+        raise _bad_search(record_type, key, value, hint)
+    if param.kind is SearchKind.STRING:
+        folded = fold(value)[:STRING_INDEX_LENGTH]
+        if not folded:
+            raise _bad_search(record_type, key, value, "give some text")
+        return Condition(param, modifier or "prefix", folded)
+    if param.kind is SearchKind.TOKEN:
+        system, bar, code = value.rpartition("|")
+        if not code:
+            raise _bad_search(record_type, key, value, "give a code, or system|code")
+        # "code" matches in any system; "|code" only without one; "system|code" exactly.
+        return Condition(param, "eq", (system if bar else None, code))
+    if param.kind is SearchKind.REFERENCE:
+        target_type, slash, target_id = value.rpartition("/")
+        if slash and target_type != param.target:
+            raise _bad_search(record_type, key, value, f"it refers to {param.target} records")
+        if not target_id:
+            raise _bad_search(record_type, key, value, "give an identifier")
+        return Condition(param, "eq", target_id)
+    match = _COMPARATOR.match(value)
+    comparator = match.group(1) if match else "eq"
+    operand = value[len(match.group(1)) :] if match else value
+    if param.kind is SearchKind.DATE:
+        if comparator not in DATE_COMPARATORS:
+            raise _bad_search(record_type, key, value, "use eq, lt, le, gt, ge, sa or eb")
+        try:
+            return Condition(param, comparator, date_range(operand))
+        except ValueError:
+            hint = "write a date as YYYY, YYYY-MM, YYYY-MM-DD or an ISO instant with a zone"
+            raise _bad_search(record_type, key, value, hint) from None
+    try:
+        return Condition(param, comparator, _number(operand))
+    except ValueError:
+        raise _bad_search(record_type, key, value, "give a number") from None
+
+
+def _string_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
+    text: str = condition.value
+    if condition.comparator == "exact":
+        return table.c.value == text
+    # A prefix is the half-open range [text, successor(text)): exact under a byte-order
+    # collation and served by the (record_type, param, value) b-tree.
+    successor = text[:-1] + chr(ord(text[-1]) + 1)
+    return and_(table.c.value >= text, table.c.value < successor)
+
+
+def _token_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
+    system, code = condition.value
+    if system is None:
+        matches_code: ColumnElement[bool] = table.c.code == code
+        return matches_code
+    return and_(table.c.code == code, table.c.system == system)
+
+
+def _date_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
+    low, high = condition.value
+    # Ranges against ranges, as FHIR defines them: "eq" means the stored period lies
+    # within the searched one, so a search for 1990 finds 1990-05-03 and 1990 itself.
+    comparisons: dict[str, ColumnElement[bool]] = {
+        "eq": and_(table.c.low >= low, table.c.high <= high),
+        "lt": table.c.low < low,
+        "le": table.c.low <= high,
+        "gt": table.c.high > high,
+        "ge": table.c.high >= low,
+        "sa": table.c.low > high,
+        "eb": table.c.high < low,
+    }
+    return comparisons[condition.comparator]
+
+
+def _number_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
+    value = condition.value
+    comparisons: dict[str, ColumnElement[bool]] = {
+        "eq": table.c.value == value,
+        "ne": table.c.value != value,
+        "lt": table.c.value < value,
+        "le": table.c.value <= value,
+        "gt": table.c.value > value,
+        "ge": table.c.value >= value,
+    }
+    return comparisons[condition.comparator]
+
+
+def _reference_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
+    return and_(table.c.target_type == condition.param.target, table.c.target_id == condition.value)
+
+
+_CLAUSES: Final = {
+    SearchKind.STRING: (models.search_string, _string_clause),
+    SearchKind.TOKEN: (models.search_token, _token_clause),
+    SearchKind.DATE: (models.search_date, _date_clause),
+    SearchKind.NUMBER: (models.search_number, _number_clause),
+    SearchKind.REFERENCE: (models.search_reference, _reference_clause),
+}
+
+
+def condition_clause(record_type: RecordType, condition: Condition) -> ColumnElement[bool]:
+    """Return a WHERE clause on ``current_records`` true for records matching a condition."""
+    table, clause = _CLAUSES[condition.param.kind]
+    matching = select(table.c.resource_id).where(
+        table.c.record_type == record_type.name,
+        table.c.param == condition.param.name,
+        clause(table, condition),
+    )
+    return models.current_records.c.id.in_(matching)
+
+
+def query_fingerprint(record_type: str, where: Mapping[str, str | Sequence[str]]) -> str:
+    """Return a short digest of a query, so a cursor is only ever used with its own query."""
+    normalized = sorted(
+        (key, [values] if isinstance(values, str) else list(values))
+        for key, values in where.items()
+    )
+    payload = json.dumps([record_type, normalized], ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+def encode_cursor(*, after: int, fingerprint: str) -> str:
+    """Return the opaque cursor of the page after the record with surrogate key ``after``."""
+    payload = json.dumps({"a": after, "q": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(cursor: str, *, fingerprint: str) -> int:
+    """Return the surrogate key a cursor continues after, refusing foreign or damaged ones."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        after = payload["a"]
+        matches = payload["q"] == fingerprint
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
+        after, matches = None, False
+    if not isinstance(after, int) or isinstance(after, bool) or not matches:
+        raise LienthongError(
+            "store.bad_cursor",
+            N_(
+                "The page cursor is not one this search returned. Start the search again"
+                " without a cursor and follow the cursors it gives."
+            ),
+            field="cursor",
+        )
+    return after

@@ -1,0 +1,41 @@
+"""Information systems defined declaratively: record types, search parameters, services."""
+
+from lienthong.systems.definition import (
+    ENTRY_POINT_GROUP,
+    STANDARD_OPERATIONS,
+    Extractor,
+    FixedOwner,
+    Operation,
+    OwnerRule,
+    PartitionOwner,
+    RecordType,
+    Reference,
+    SearchKind,
+    SearchParam,
+    Service,
+    System,
+    SystemRegistry,
+    creating_node,
+    extract,
+    installed_systems,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "STANDARD_OPERATIONS",
+    "Extractor",
+    "FixedOwner",
+    "Operation",
+    "OwnerRule",
+    "PartitionOwner",
+    "RecordType",
+    "Reference",
+    "SearchKind",
+    "SearchParam",
+    "Service",
+    "System",
+    "SystemRegistry",
+    "creating_node",
+    "extract",
+    "installed_systems",
+]

@@ -1,0 +1,60 @@
+"""Migrations bring any store to the newest revision, and create exactly what the models say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from tests.integration.store.backends import fresh_postgres_database
+
+from lienthong.store import (
+    create_engine,
+    current_revision,
+    downgrade,
+    head_revision,
+    schema_differences,
+    sqlite_url,
+    upgrade,
+)
+from lienthong.store.models import metadata
+
+TABLES = {table.name for table in metadata.sorted_tables}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all, on one backend."""
+    if request.param == "sqlite":
+        engine = create_engine(sqlite_url(tmp_path / "empty.db"))
+        yield engine
+        engine.dispose()
+    else:
+        with fresh_postgres_database() as engine:
+            yield engine
+
+
+def test_an_empty_database_is_migrated_to_head_with_every_table(empty_database: Engine) -> None:
+    assert current_revision(empty_database) is None
+    upgrade(empty_database)
+    assert current_revision(empty_database) == head_revision()
+    assert set(inspect(empty_database).get_table_names()) >= TABLES
+
+
+def test_the_migrations_create_exactly_what_the_models_describe(empty_database: Engine) -> None:
+    upgrade(empty_database)
+    assert schema_differences(empty_database) == []
+
+
+def test_upgrading_a_store_at_head_changes_nothing(empty_database: Engine) -> None:
+    upgrade(empty_database)
+    upgrade(empty_database)
+    assert current_revision(empty_database) == head_revision()
+
+
+def test_downgrading_to_base_removes_every_table(empty_database: Engine) -> None:
+    upgrade(empty_database)
+    downgrade(empty_database, "base")
+    assert not TABLES & set(inspect(empty_database).get_table_names())
