@@ -56,6 +56,30 @@ class Settings(BaseSettings):
         default=Path("state"),
         description=N_("Directory where the node keeps its database, keys and caches."),
     )
+    node_id: str = Field(
+        default="VN-central",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$",
+        description=N_(
+            "Identifier of this node in the network; records it creates are owned by it."
+        ),
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=N_(
+            "SQLAlchemy URL of the node's database (sqlite:///… or postgresql://…). Default: a SQLite file in the state directory."
+        ),
+    )
+    http_host: str = Field(
+        default="127.0.0.1", description=N_("Address the node's HTTP API listens on.")
+    )
+    http_port: int = Field(
+        default=8080, ge=1, le=65535, description=N_("Port the node's HTTP API listens on.")
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        """Return the database URL, defaulting to ``<state_dir>/node.sqlite``."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'node.sqlite'}"
 
     @classmethod
     def settings_customise_sources(
@@ -149,6 +173,8 @@ def load_settings(*, config_file: Path | None = None, **overrides: Any) -> Setti
 
 def mask(value: object) -> str:
     """Return a value as text that is safe to print: secrets and URL passwords masked."""
+    if value is None:
+        return ""
     if isinstance(value, SecretStr):
         return MASK if value.get_secret_value() else ""
     text = str(value)

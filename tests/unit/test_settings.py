@@ -9,19 +9,14 @@ import pytest
 from pydantic import SecretStr
 
 from lienthong.errors import LienthongError
-from lienthong.settings import Settings, describe, load_settings, mask
+from lienthong.settings import CONFIG_ENV, ENV_PREFIX, Settings, describe, load_settings, mask
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "LIENTHONG_CONFIG",
-        "LIENTHONG_LANGUAGE",
-        "LIENTHONG_LOG_LEVEL",
-        "LIENTHONG_STATE_DIR",
-    ):
+    for name in [CONFIG_ENV, *(ENV_PREFIX + field.upper() for field in Settings.model_fields)]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -54,7 +49,9 @@ def test_the_environment_overrides_the_file(
     settings = load_settings(config_file=config)
     assert (settings.language, settings.log_level) == ("en", "ERROR")
     sources = {s.name: s.source for s in describe(settings, config_file=config)}
-    assert sources == {"language": "file", "log_level": "environment", "state_dir": "default"}
+    assert sources["language"] == "file"
+    assert sources["log_level"] == "environment"
+    assert sources["state_dir"] == "default"
 
 
 def test_lienthong_toml_in_the_working_directory_is_read(tmp_path: Path) -> None:
@@ -110,6 +107,20 @@ def test_an_invalid_environment_value_is_reported(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(LienthongError) as raised:
         load_settings()
     assert raised.value.field == "language"
+
+
+def test_the_database_defaults_to_a_file_in_the_state_directory(tmp_path: Path) -> None:
+    assert load_settings(state_dir=tmp_path).effective_database_url == (
+        f"sqlite:///{tmp_path / 'node.sqlite'}"
+    )
+    url = "postgresql://lt@db/lt"
+    assert load_settings(database_url=url).effective_database_url == url
+
+
+def test_config_show_masks_the_database_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIENTHONG_DATABASE_URL", "postgresql://lt:hunter2@db:5432/lt")
+    shown = {s.name: s.value for s in describe(load_settings())}
+    assert shown["database_url"] == "postgresql://lt:********@db:5432/lt"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,52 @@
+"""Assemble one node from its configuration: settings, database, systems, message bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from lienthong.settings import Settings
+from lienthong.store import MessageBus, UnitOfWork, create_engine, upgrade
+from lienthong.systems import SystemRegistry, installed_systems
+
+
+@dataclass
+class Node:
+    """One running node: the only place that knows how its parts fit together."""
+
+    settings: Settings
+    engine: Engine
+    systems: SystemRegistry
+    bus: MessageBus = field(default_factory=MessageBus)
+
+    @property
+    def node_id(self) -> str:
+        """Return the identifier records written here are owned by."""
+        return self.settings.node_id
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """Return a new unit of work on this node's store."""
+        return UnitOfWork(
+            self.engine,
+            node=self.node_id,
+            record_types=self.systems.record_types(),
+            bus=self.bus,
+            read_only=read_only,
+        )
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def open_node(settings: Settings, *, systems: SystemRegistry | None = None) -> Node:
+    """Open the node's database (creating it and bringing its schema to head) and its systems."""
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    upgrade(engine)
+    registry = systems if systems is not None else installed_systems()
+    return Node(settings=settings, engine=engine, systems=registry)
