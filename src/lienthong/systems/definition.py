@@ -219,6 +219,8 @@ class RecordType:
     owner: OwnerRule = creating_node
     schema_version: int = 1
     title: str = ""
+    #: The records describe people: every read needs a stated purpose and is audited.
+    personal_data: bool = False
 
     def __post_init__(self) -> None:
         if not _TYPE_NAME.match(self.name):
