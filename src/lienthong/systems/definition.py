@@ -250,6 +250,9 @@ class RecordType:
                 path=where,
                 record_type=self.name,
                 reason=first["msg"],
+                # The underlying code, for machines: a lienthong code (vn.pin.length) when a
+                # validator raised one, otherwise pydantic's error type (missing, greater_than).
+                cause=str(first["type"]),
             ) from exc
         data: dict[str, Any] = _nfc(instance.model_dump(mode="json"))
         return data

@@ -1,0 +1,1 @@
+"""The enterprise registry (doanh nghiệp): enterprises and their dependent units by code."""

@@ -1,0 +1,1 @@
+"""The public finance registry (tài chính): budget units and fee payments."""

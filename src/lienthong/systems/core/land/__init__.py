@@ -1,0 +1,1 @@
+"""The land registry (đất đai): parcels, their uses, right holders and encumbrances."""

@@ -1,0 +1,1 @@
+"""The tax registry (thuế): taxpayers by tax code, their status and debt."""
