@@ -15,6 +15,7 @@ from lienthong import __version__
 from lienthong.cli import config as config_cli
 from lienthong.cli import demo as demo_cli
 from lienthong.cli import lookup as lookup_cli
+from lienthong.cli import registry as registry_cli
 from lienthong.cli.help import help_language
 from lienthong.errors import LienthongError
 from lienthong.i18n import _, current_language
@@ -89,6 +90,7 @@ def root(
 
 
 app.add_typer(config_cli.app, name="config")
+app.add_typer(registry_cli.app, name="registry")
 app.command(
     name="demo",
     help=_(

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sqlalchemy import Row, and_, false, select
 from sqlalchemy.engine import Connection
@@ -73,6 +73,24 @@ class Page:
     next_cursor: str | None
 
 
+#: What a batch write did with one item (see ``RecordStore.write_many``).
+ItemStatus = Literal["created", "updated", "unchanged", "conflict", "rejected"]
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What a batch write did with one item: written, left alone, or refused and why.
+
+    ``unchanged``: the record already holds this very content. ``conflict``: it holds
+    other content (``content_hash`` is the stored one). ``rejected``: ``error`` says why.
+    """
+
+    status: ItemStatus
+    record_id: str | None = None
+    content_hash: str | None = None
+    error: LienthongError | None = None
+
+
 @dataclass(frozen=True)
 class _Write:
     """A version about to be written, with what is known of the record's current state."""
@@ -87,6 +105,7 @@ class _Write:
     event: type[RecordEvent]
     current_id: int | None = None
     previous_at: datetime | None = None
+    content_hash: str | None = None  # when already known, so it is not computed twice
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -376,6 +395,136 @@ class RecordStore:
             )
         return self._persist(writes)
 
+    def write_many(
+        self, *, record_type: str, contents: Sequence[Mapping[str, Any]], update: bool = False
+    ) -> list[ItemOutcome]:
+        """Write the good items of a batch and return what became of each, in order.
+
+        Unlike ``create_many``, a bad item does not stop the batch: it is rejected with
+        the error it would have raised (invalid, not owned here, unindexable, dangling
+        reference), and the others are written together. An item whose record already
+        holds the same content is left alone; one with other content is a conflict, or
+        its next version when ``update`` is set. Bulk imports are built on this.
+        """
+        rt = self._type(record_type)
+        outcomes: list[ItemOutcome | None] = [None] * len(contents)
+        prepared: dict[int, tuple[str, dict[str, Any], str]] = {}
+        first: dict[str, int] = {}
+        repeats: list[tuple[int, int]] = []
+        for position, raw in enumerate(contents):
+            try:
+                content = rt.validate(raw)
+                record_id = rt.record_id(content)
+            except LienthongError as error:
+                outcomes[position] = ItemOutcome("rejected", error=error)
+                continue
+            if record_id in first:
+                repeats.append((position, first[record_id]))
+                prepared[position] = (record_id, content, content_hash(content))
+                continue
+            first[record_id] = position
+            prepared[position] = (record_id, content, content_hash(content))
+        existing = self._current_rows(rt.name, list(first))
+        writes: list[_Write] = []
+        positions: list[int] = []
+        indexes: list[dict[Any, list[dict[str, Any]]]] = []
+        for record_id, position in first.items():
+            _, content, digest = prepared[position]
+            current = existing.get(record_id)
+            try:
+                write = self._import_write(rt, record_id, content, digest, current, update)
+                if write is None:
+                    outcomes[position] = ItemOutcome("unchanged", record_id, digest)
+                    continue
+                if isinstance(write, ItemOutcome):
+                    outcomes[position] = write
+                    continue
+                index = search.index_rows(rt, content)
+            except LienthongError as error:
+                outcomes[position] = ItemOutcome("rejected", record_id, error=error)
+                continue
+            writes.append(write)
+            positions.append(position)
+            indexes.append(index)
+        # A rejected item may be what another item of the batch refers to: drop items
+        # until every remaining reference holds.
+        known: dict[tuple[str, str], bool] = {}
+        while dangling := self._dangling(writes, known):
+            kept = [offset for offset in range(len(writes)) if offset not in dangling]
+            for offset, refusal in dangling.items():
+                outcomes[positions[offset]] = ItemOutcome(
+                    "rejected", writes[offset].record_id, error=refusal
+                )
+            writes = [writes[offset] for offset in kept]
+            positions = [positions[offset] for offset in kept]
+            indexes = [indexes[offset] for offset in kept]
+        records = self._persist(writes, indexes)
+        for position, write, record in zip(positions, writes, records, strict=True):
+            status: ItemStatus = "updated" if write.event is RecordUpdated else "created"
+            outcomes[position] = ItemOutcome(status, record.record_id, record.content_hash)
+        for position, original in repeats:
+            record_id, _, digest = prepared[position]
+            earlier = outcomes[original]
+            assert earlier is not None
+            # The earlier item's hash is what the store holds once the batch is written.
+            if earlier.status == "rejected":
+                outcomes[position] = ItemOutcome("rejected", record_id, error=earlier.error)
+            elif earlier.content_hash == digest:
+                outcomes[position] = ItemOutcome("unchanged", record_id, digest)
+            else:
+                outcomes[position] = ItemOutcome("conflict", record_id, earlier.content_hash)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _import_write(
+        self,
+        rt: RecordType,
+        record_id: str,
+        content: dict[str, Any],
+        digest: str,
+        current: Row[Any] | None,
+        update: bool,
+    ) -> _Write | ItemOutcome | None:
+        """Return the write an imported item needs, None when unchanged, or its conflict."""
+        partition = rt.partition_of(content)
+        if current is not None and not current.deleted:
+            if current.content_hash == digest:
+                return None
+            if not update:
+                return ItemOutcome("conflict", record_id, current.content_hash)
+            if current.owner_node != self.node:
+                raise _not_owner(rt.name, record_id, current.owner_node, self.node)
+            return _Write(
+                record_type=rt,
+                record_id=record_id,
+                version=current.version + 1,
+                content=content,
+                owner=current.owner_node,
+                partition=partition,
+                deleted=False,
+                event=RecordUpdated,
+                current_id=current.id,
+                previous_at=current.recorded_at,
+                content_hash=digest,
+            )
+        if current is not None and current.owner_node != self.node:
+            raise _not_owner(rt.name, record_id, current.owner_node, self.node)
+        owner = rt.owner(content=content, partition=partition, node=self.node)
+        if owner != self.node:
+            raise _not_owner(rt.name, record_id, owner, self.node)
+        return _Write(
+            record_type=rt,
+            record_id=record_id,
+            version=current.version + 1 if current is not None else 1,
+            content=content,
+            owner=owner,
+            partition=partition,
+            deleted=False,
+            event=RecordCreated,
+            current_id=current.id if current is not None else None,
+            previous_at=current.recorded_at if current is not None else None,
+            content_hash=digest,
+        )
+
     def update(
         self,
         *,
@@ -494,19 +643,34 @@ class RecordStore:
         return current
 
     def _check_references(self, writes: Sequence[_Write]) -> None:
+        dangling = self._dangling(writes, {})
+        if dangling:
+            raise dangling[min(dangling)]
+
+    def _dangling(
+        self, writes: Sequence[_Write], known: dict[tuple[str, str], bool]
+    ) -> dict[int, LienthongError]:
+        """Return, by position, the writes with a reference to no live record (the first one).
+
+        ``known`` remembers which targets the store holds, across calls on one batch.
+        """
+        # Records written in the same batch count: an import may bring both ends at once.
+        present = {
+            (write.record_type.name, write.record_id) for write in writes if not write.deleted
+        }
         wanted: dict[str, set[str]] = {}
         for write in writes:
             if write.deleted:
                 continue
             for reference in write.record_type.references:
-                wanted.setdefault(reference.target, set()).update(reference.values(write.content))
-        # Records written in the same batch count: an import may bring both ends at once.
-        present = {
-            (write.record_type.name, write.record_id) for write in writes if not write.deleted
-        }
+                wanted.setdefault(reference.target, set()).update(
+                    rid
+                    for rid in reference.values(write.content)
+                    if (reference.target, rid) not in present
+                    and (reference.target, rid) not in known
+                )
         for target, ids in wanted.items():
-            missing = sorted(rid for rid in ids if (target, rid) not in present)
-            for chunk in _chunks(missing):
+            for chunk in _chunks(sorted(ids)):
                 rows = self._connection.execute(
                     select(_current.c.record_id).where(
                         _current.c.record_type == target,
@@ -514,38 +678,56 @@ class RecordStore:
                         _current.c.deleted == false(),
                     )
                 )
-                present.update((target, rid) for rid in rows.scalars())
-        for write in writes:
+                found = set(rows.scalars())
+                known.update(((target, rid), rid in found) for rid in chunk)
+        dangling: dict[int, LienthongError] = {}
+        for offset, write in enumerate(writes):
             if write.deleted:
                 continue
             for reference in write.record_type.references:
-                for target_id in reference.values(write.content):
-                    if (reference.target, target_id) not in present:
-                        raise LienthongError(
-                            "store.dangling_reference",
-                            N_(
-                                "{record_type} {record_id} refers in {path} to {target}"
-                                " {target_id}, which does not exist here. Create or sync"
-                                " that {target} first."
-                            ),
-                            field=reference.path,
-                            record_type=write.record_type.name,
-                            record_id=write.record_id,
-                            path=reference.path,
-                            target=reference.target,
-                            target_id=target_id,
-                        )
+                missing = next(
+                    (
+                        target_id
+                        for target_id in reference.values(write.content)
+                        if (reference.target, target_id) not in present
+                        and not known.get((reference.target, target_id), False)
+                    ),
+                    None,
+                )
+                if missing is not None:
+                    dangling[offset] = LienthongError(
+                        "store.dangling_reference",
+                        N_(
+                            "{record_type} {record_id} refers in {path} to {target}"
+                            " {target_id}, which does not exist here. Create or sync"
+                            " that {target} first."
+                        ),
+                        field=reference.path,
+                        record_type=write.record_type.name,
+                        record_id=write.record_id,
+                        path=reference.path,
+                        target=reference.target,
+                        target_id=missing,
+                    )
+                    break
+        return dangling
 
-    def _persist(self, writes: Sequence[_Write]) -> list[Record]:
+    def _persist(
+        self,
+        writes: Sequence[_Write],
+        indexes: Sequence[Mapping[Any, list[dict[str, Any]]]] | None = None,
+    ) -> list[Record]:
+        """Write versions; ``indexes`` given means references and index rows are checked."""
         if not writes:
             return []
-        self._check_references(writes)
-        # Index rows are computed before anything is written: content that cannot be
-        # indexed is refused like invalid content.
-        indexes = [
-            search.index_rows(write.record_type, write.content) if not write.deleted else {}
-            for write in writes
-        ]
+        if indexes is None:
+            self._check_references(writes)
+            # Index rows are computed before anything is written: content that cannot be
+            # indexed is refused like invalid content.
+            indexes = [
+                search.index_rows(write.record_type, write.content) if not write.deleted else {}
+                for write in writes
+            ]
         # A savepoint makes a write that fails half-way (a lost race) vanish entirely, so
         # the unit of work's other writes stay whole whatever the caller does next.
         with self._connection.begin_nested():
@@ -612,7 +794,7 @@ class RecordStore:
                 owner_node=write.owner,
                 partition=write.partition,
                 content=write.content,
-                content_hash=content_hash(write.content),
+                content_hash=write.content_hash or content_hash(write.content),
                 # Never earlier than the previous version, so "as of" reads stay ordered
                 # even when the clock steps back.
                 recorded_at=max(now, write.previous_at) if write.previous_at else now,
@@ -652,8 +834,13 @@ class RecordStore:
                 ).scalar_one()
                 raise _conflict(record.record_type, record.record_id, write.version - 1, actual)
         if new_rows:
+            # Keys are taken first and written with the rows, so the whole batch goes in
+            # with one bulk statement instead of an INSERT … RETURNING per page of rows.
+            created = dialects.allocate_keys(self._connection, _current, "id", len(new_rows))
+            for row, key in zip(new_rows, created, strict=True):
+                row["id"] = key
             try:
-                created = dialects.bulk_insert_returning(self._connection, _current, new_rows, "id")
+                dialects.bulk_insert(self._connection, _current, new_rows)
             except IntegrityError as exc:
                 # Another transaction created one of these records since we looked.
                 first = new_rows[0]

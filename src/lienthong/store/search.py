@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,12 @@ def date_range(value: Any) -> tuple[datetime, datetime]:
         return _day_start(value), _day_start(value + timedelta(days=1)) - _MICROSECOND
     if not isinstance(value, str):
         raise ValueError("not a date")
+    return _text_range(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_range(value: str) -> tuple[datetime, datetime]:
+    """Return the range of a date written as text; cached, as imports repeat dates a lot."""
     match = _PARTIAL_DATE.match(value)
     if match is None:
         return date_range(datetime.fromisoformat(value))
