@@ -68,8 +68,16 @@ def date_range(value: Any) -> tuple[datetime, datetime]:
     """Return the inclusive UTC range a date, partial date or instant covers.
 
     ``"1990"`` covers the whole year, ``"1990-05"`` the month and ``"1990-05-03"`` the day,
-    each as a calendar period in Vietnam; an aware datetime covers one instant.
+    each as a calendar period in Vietnam; an aware datetime covers one instant. A date at
+    the edge of the calendar (year 1 or 9999) has no range in UTC and is refused likewise.
     """
+    try:
+        return _range(value)
+    except OverflowError:
+        raise ValueError("outside the range of dates that can be searched") from None
+
+
+def _range(value: Any) -> tuple[datetime, datetime]:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("an instant needs a time zone")

@@ -131,3 +131,11 @@ class TestCursors:
         with pytest.raises(LienthongError) as caught:
             decode_cursor(cursor, fingerprint=query_fingerprint("Thing", {}))
         assert caught.value.code == "store.bad_cursor"
+
+
+@pytest.mark.parametrize("edge", ["0001-01-01", "9999-12-31", "9999"])
+def test_a_date_at_the_edge_of_the_calendar_is_refused_as_a_value_error(edge: str) -> None:
+    from lienthong.store.search import date_range
+
+    with pytest.raises(ValueError, match="range"):
+        date_range(edge)
