@@ -12,10 +12,12 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from lienthong import __version__
+from lienthong.cli import api as api_cli
 from lienthong.cli import config as config_cli
 from lienthong.cli import demo as demo_cli
 from lienthong.cli import lookup as lookup_cli
 from lienthong.cli import registry as registry_cli
+from lienthong.cli import serve as serve_cli
 from lienthong.cli.help import help_language
 from lienthong.errors import LienthongError
 from lienthong.i18n import _, current_language
@@ -91,6 +93,8 @@ def root(
 
 app.add_typer(config_cli.app, name="config")
 app.add_typer(registry_cli.app, name="registry")
+app.add_typer(api_cli.app, name="api")
+app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(
     name="demo",
     help=_(

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, Final
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from lienthong.store.models import metadata
 
 SCRIPT_LOCATION = "lienthong.store:migrations"
+
+#: Modules that declare tables on the store's metadata; the migrations create all of them.
+#: They are imported by name so that the store does not depend on the packages it hosts.
+TABLE_MODULES: Final = ("lienthong.store.models", "lienthong.access.models")
+
+
+def target_metadata() -> MetaData:
+    """Return the store's metadata with every table the migrations create registered on it."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return metadata
 
 
 def _config(**attributes: Any) -> Config:
@@ -46,7 +59,7 @@ def schema_differences(engine: Engine) -> list[Any]:
     """Return how a migrated store differs from the models (empty when they agree)."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences: list[Any] = compare_metadata(context, metadata)
+        differences: list[Any] = compare_metadata(context, target_metadata())
         return differences
 
 

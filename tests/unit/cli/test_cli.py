@@ -32,7 +32,20 @@ def test_version_is_printed() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["config"], ["config", "show"], ["demo"], ["lookup"]], ids=" ".join
+    "command",
+    [
+        [],
+        ["config"],
+        ["config", "show"],
+        ["demo"],
+        ["lookup"],
+        ["serve"],
+        ["api"],
+        ["api", "token", "create"],
+        ["registry", "import"],
+        ["registry", "export"],
+    ],
+    ids=" ".join,
 )
 def test_every_command_explains_itself_with_an_example(command: list[str]) -> None:
     code, output = invoke(*command, "--help")

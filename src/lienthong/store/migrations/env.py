@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
-from lienthong.store.models import metadata
+from lienthong.store.migrate import target_metadata
 
 
 def run() -> None:
@@ -20,7 +20,7 @@ def run() -> None:
         )
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=target_metadata(),
         # SQLite alters tables by copying them; batch mode does that transparently.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -1,0 +1,138 @@
+"""The access log: who read or wrote which record, when, for what purpose, and the outcome.
+
+Every read of a record type that holds personal data, refused or not, and every write
+through the API is recorded here, so that a citizen or an operator can later see who
+read a record and why (``access_log_for``). Rows are only ever inserted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from lienthong.access.models import access_log
+from lienthong.store.models import ID_LENGTH
+
+#: The outcome of an access that succeeded; a refused or failed one records its error code.
+OK: Final = "ok"
+
+
+class Action(StrEnum):
+    """What a client did."""
+
+    READ = "read"
+    HISTORY = "history"
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    OPERATION = "operation"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One access by an API client, before it is written."""
+
+    client: str
+    action: Action
+    outcome: str
+    record_type: str | None = None
+    purpose: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One row of the access log: one record touched by one request."""
+
+    at: datetime
+    request_id: str
+    client: str
+    user_id: str | None
+    purpose: str | None
+    action: Action
+    record_type: str | None
+    record_id: str | None
+    version: int | None
+    outcome: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the entry as JSON-ready data."""
+        return {
+            "at": self.at.isoformat(),
+            "request_id": self.request_id,
+            "client": self.client,
+            "user_id": self.user_id,
+            "purpose": self.purpose,
+            "action": self.action.value,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "version": self.version,
+            "outcome": self.outcome,
+        }
+
+
+def log_access(
+    *,
+    connection: Connection,
+    access: Access,
+    at: datetime,
+    records: Sequence[tuple[str, int | None]] = (),
+) -> str:
+    """Append one access, one row per ``(record_id, version)`` touched; return its request id.
+
+    The caller commits: in the write's own transaction for a write, so that neither
+    exists without the other.
+    """
+    request_id = secrets.token_hex(16)
+    common = {
+        "request_id": request_id,
+        "at": at,
+        "client": access.client,
+        "user_id": access.user_id,
+        "purpose": access.purpose,
+        "action": access.action.value,
+        "record_type": access.record_type,
+        "outcome": access.outcome,
+    }
+    rows = [
+        # An identifier asked for but not found may be longer than any stored one.
+        {**common, "record_id": record_id[:ID_LENGTH], "version": version}
+        for record_id, version in records
+    ] or [{**common, "record_id": None, "version": None}]
+    connection.execute(access_log.insert(), rows)
+    return request_id
+
+
+def access_log_for(
+    *, connection: Connection, record_type: str, record_id: str, limit: int = 1000
+) -> list[AccessEntry]:
+    """Return who accessed a record, when, why and with what outcome, newest first."""
+    rows = connection.execute(
+        select(access_log)
+        .where(access_log.c.record_type == record_type, access_log.c.record_id == record_id)
+        .order_by(access_log.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        AccessEntry(
+            at=row.at,
+            request_id=row.request_id,
+            client=row.client,
+            user_id=row.user_id,
+            purpose=row.purpose,
+            action=Action(row.action),
+            record_type=row.record_type,
+            record_id=row.record_id,
+            version=row.version,
+            outcome=row.outcome,
+        )
+        for row in rows
+    ]

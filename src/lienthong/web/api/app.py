@@ -1,0 +1,91 @@
+"""The node's HTTP API: routes generated from its systems, one error shape, one auth check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from lienthong import __version__
+from lienthong.access import TokenCache
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+from lienthong.node import Node
+from lienthong.store import Clock, dialects, utc_now
+from lienthong.web.api import errors
+from lienthong.web.api.admin import install_admin
+from lienthong.web.api.auth import Public
+from lienthong.web.api.context import ApiContext
+from lienthong.web.api.operations import install_operations
+from lienthong.web.api.records import RecordRoutes
+from lienthong.web.api.render import json_response
+
+#: How long a token's answer is remembered: a revocation takes effect within this time.
+TOKEN_CACHE_SECONDS = 5.0
+
+
+def create_app(
+    node: Node, *, token_cache_seconds: float = TOKEN_CACHE_SECONDS, clock: Clock = utc_now
+) -> FastAPI:
+    """Return the API of a node: every installed system's record types and operations."""
+    app = FastAPI(
+        title="lienthong",
+        summary=f"The API of node {node.node_id}",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    tokens = TokenCache(node.engine, ttl=token_cache_seconds)
+    app.state.tokens = tokens
+    app.state.node = node
+    context = ApiContext(
+        node=node, record_types=node.systems.record_types(), tokens=tokens, clock=clock
+    )
+    errors.install(app)
+    # Routes go on the app's own router: every one of them is then an APIRoute with its
+    # dependencies in sight of the authorization test.
+    router = app.router
+    public = [Depends(Public())]
+
+    def health() -> Any:
+        try:
+            with node.engine.connect() as connection:
+                dialects.read_only(connection).execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise LienthongError(
+                "api.unavailable",
+                N_("The node's database does not answer. Check that it is running."),
+            ) from exc
+        return json_response({"status": "ok", "node": node.node_id, "version": __version__})
+
+    router.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        dependencies=public,
+        operation_id="health",
+        summary="Whether the node and its database answer",
+        response_model=None,
+        responses=errors.documented(503),
+    )
+
+    def openapi() -> Any:
+        return json_response(app.openapi())
+
+    router.add_api_route(
+        "/openapi.json",
+        openapi,
+        methods=["GET"],
+        dependencies=public,
+        include_in_schema=False,
+        response_model=None,
+    )
+    for system in node.systems:
+        for record_type in system.record_types:
+            RecordRoutes(context, system, record_type).install(router)
+        install_operations(router, context, system)
+    install_admin(router, context)
+    return app

@@ -1,0 +1,136 @@
+"""The one authorization dependency every route declares, and the caller it yields.
+
+Each route names the permission it needs with ``Depends(Authorize(permission))`` (or
+``Depends(Public())`` for the health check and the API description); a test fails when
+a route has neither.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated, Final
+from urllib.parse import unquote
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from lienthong.access import Permission, Role, TokenCache, allows
+from lienthong.access.models import PURPOSE_LENGTH, USER_LENGTH
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+
+#: The header stating why personal data is read (free text, percent-encoded UTF-8 allowed).
+PURPOSE_HEADER: Final = "X-Lienthong-Purpose"
+#: The end user on whose behalf a client system calls, as in X-Road's REST protocol.
+USER_HEADER: Final = "X-Road-UserId"
+
+_bearer = HTTPBearer(
+    auto_error=False, description="A token issued by `lienthong api token create`."
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated API client and what its request says about itself."""
+
+    client: str
+    role: Role
+    token_id: str
+    purpose: str | None
+    user_id: str | None
+
+
+def _header_text(raw: str | None, *, name: str, limit: int) -> str | None:
+    if raw is None:
+        return None
+    try:
+        # Starlette decodes headers as Latin-1; raw UTF-8 bytes are recovered first,
+        # then %XX escapes, so both spellings of Vietnamese text arrive intact.
+        text = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        text = raw
+    text = unicodedata.normalize("NFC", unquote(text, errors="replace")).strip()
+    if len(text) > limit:
+        raise LienthongError(
+            "access.bad_header",
+            N_("The header {header} is longer than {limit} characters. Shorten it."),
+            field=name,
+            header=name,
+            limit=limit,
+        )
+    return text or None
+
+
+#: The least role that grants each permission a token can be checked for.
+_NEEDED: Final = {
+    Permission.PUBLIC: Role.READER,
+    Permission.READ: Role.READER,
+    Permission.WRITE: Role.WRITER,
+    Permission.ADMIN: Role.ADMIN,
+}
+
+
+class Authorization:
+    """What every route's authorization dependency is: a check of one permission."""
+
+    permission: Permission
+
+
+class Public(Authorization):
+    """Let anyone call the route: the health check and the API description only."""
+
+    permission = Permission.PUBLIC
+
+    async def __call__(self) -> None:
+        """Allow the request."""
+
+
+class Authorize(Authorization):
+    """Require a valid bearer token whose role grants a permission."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Caller:
+        """Return the caller, or refuse the request."""
+        if credentials is None:
+            raise LienthongError(
+                "access.unauthenticated",
+                N_(
+                    "This request needs a bearer token: send the header"
+                    " Authorization: Bearer <token>."
+                ),
+                field="Authorization",
+            )
+        tokens: TokenCache = request.app.state.tokens
+        info = tokens.cached(credentials.credentials)
+        if info is None:
+            info = await run_in_threadpool(tokens.lookup, credentials.credentials)
+        if not allows(info.role, self.permission):
+            raise LienthongError(
+                "access.forbidden",
+                N_(
+                    "The client {client} has the role {role}; this request needs the role"
+                    " {needed}. Ask the node's administrator for a token with that role."
+                ),
+                field="role",
+                client=info.client,
+                role=info.role.value,
+                needed=_NEEDED[self.permission].value,
+            )
+        headers = request.headers
+        return Caller(
+            client=info.client,
+            role=info.role,
+            token_id=info.token_id,
+            purpose=_header_text(
+                headers.get(PURPOSE_HEADER), name=PURPOSE_HEADER, limit=PURPOSE_LENGTH
+            ),
+            user_id=_header_text(headers.get(USER_HEADER), name=USER_HEADER, limit=USER_LENGTH),
+        )
