@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from lienthong import __version__
 from lienthong.cli import api as api_cli
 from lienthong.cli import config as config_cli
+from lienthong.cli import data as data_cli
 from lienthong.cli import demo as demo_cli
 from lienthong.cli import lookup as lookup_cli
 from lienthong.cli import registry as registry_cli
@@ -93,6 +94,7 @@ def root(
 
 app.add_typer(config_cli.app, name="config")
 app.add_typer(registry_cli.app, name="registry")
+app.add_typer(data_cli.app, name="data")
 app.add_typer(api_cli.app, name="api")
 app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(

@@ -44,6 +44,7 @@ def test_version_is_printed() -> None:
         ["api", "token", "create"],
         ["registry", "import"],
         ["registry", "export"],
+        ["data", "generate"],
     ],
     ids=" ".join,
 )
