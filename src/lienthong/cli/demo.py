@@ -1,21 +1,41 @@
-"""``lienthong demo``: see lienthong work in a minute."""
+"""``lienthong demo``: see lienthong work in a few minutes."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.rule import Rule
+from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.cli.render import print_findings
-from lienthong.demo import tour
-from lienthong.i18n import _
+from lienthong.demo import network as net
+from lienthong.demo.tour import tour
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_, _
+from lienthong.store import Record
+from lienthong.vn import units
+from lienthong.vn.ids import PersonalNumber, Plate, TaxCode, identify
 from lienthong.vn.lookup import lookup
+from lienthong.vn.text import fold
 
 help_language()
+
+#: Access-log actions as msgids, so the table speaks the reader's language.
+ACTIONS = {
+    "read": N_("read"),
+    "history": N_("history"),
+    "search": N_("search"),
+    "create": N_("create"),
+    "update": N_("update"),
+    "operation": N_("operation"),
+}
+RECORD_TYPES = ("Person", "Enterprise", "Vehicle", "Parcel", "Taxpayer", "FeePayment", "BudgetUnit")
 
 
 def _interactive() -> bool:
@@ -24,12 +44,23 @@ def _interactive() -> bool:
 
 
 def demo(
+    ctx: typer.Context,
+    people: Annotated[
+        int,
+        typer.Option(
+            "--people", "-n", help=_("People in the synthetic country, spread over the nodes.")
+        ),
+    ] = 4000,
+    seed: Annotated[int, typer.Option("--seed", help=_("Seed of the synthetic country."))] = 1,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help=_("Delete the demo's state and seed the network again."))
+    ] = False,
     no_input: Annotated[
         bool,
         typer.Option("--no-input", help=_("Show the tour only; do not ask for values.")),
     ] = False,
 ) -> None:
-    """Run the tour, then explain what the person types."""
+    """Run the tour, seed the network, look records up, then explain what the person types."""
     console = Console()
     console.print(Rule(_("lienthong — a tour of Vietnam's reference data")))
     for stop in tour():
@@ -37,14 +68,242 @@ def demo(
             f"\n[bold cyan]{_(stop.caption)}[/]  [yellow]{stop.value}[/]", highlight=False
         )
         print_findings(console, stop.value, stop.findings)
-    if no_input or not _interactive():
+
+    state_dir: Path = ctx.obj["settings"].state_dir / "demo"
+    console.print()
+    console.print(Rule(_("The national network on one machine")))
+    network = _open(console, state_dir=state_dir, people=people, seed=seed, fresh=fresh)
+    try:
+        _show_nodes(console, network)
+        _scenario(console, network)
+        console.print(
+            _(
+                "\nEach node is a SQLite file under {path}. Serve one node's API with, for example:\n"
+                "  LIENTHONG_STATE_DIR={path}/VN-01 LIENTHONG_NODE_ID=VN-01 lienthong api token create --client me --role reader\n"
+                "  LIENTHONG_STATE_DIR={path}/VN-01 LIENTHONG_NODE_ID=VN-01 lienthong serve"
+            ).format(path=state_dir),
+            highlight=False,
+        )
+        if no_input or not _interactive():
+            return
+        console.print(
+            Rule(_("Your turn: type a name, a PIN, a plate, a tax code or any value; Enter quits"))
+        )
+        while True:
+            try:
+                value = console.input("[bold]› [/]").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not value:
+                break
+            _answer(console, network, value)
+    finally:
+        network.close()
+
+
+def _open(console: Console, *, state_dir: Path, people: int, seed: int, fresh: bool) -> net.Network:
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        console=console,
+        transient=False,
+    ) as progress:
+
+        def report(step: net.SeedProgress) -> None:
+            if step.node_id not in tasks:
+                tasks[step.node_id] = progress.add_task(step.node_id, total=None, step="")
+            progress.update(
+                tasks[step.node_id],
+                completed=step.done,
+                total=step.total,
+                step=f"{_(step.step)} {step.done:,}" + (f"/{step.total:,}" if step.total else ""),
+            )
+
+        network = net.open_network(
+            state_dir=state_dir, people=people, seed=seed, fresh=fresh, progress=report
+        )
+        for task in tasks.values():
+            progress.update(task, step=_("done"), completed=1, total=1)
+    return network
+
+
+def _show_nodes(console: Console, network: net.Network) -> None:
+    table = Table(title=_("Records held by each node"), title_justify="left")
+    table.add_column(_("Node"), no_wrap=True)
+    for record_type in RECORD_TYPES:
+        table.add_column(record_type, justify="right", overflow="fold")
+    for node_id, node in network.nodes.items():
+        counts = net.record_counts(node)
+        table.add_row(
+            f"{node_id}\n{_(network.titles[node_id])}",
+            *(f"{counts.get(t, 0):,}" for t in RECORD_TYPES),
+        )
+    console.print(table)
+    console.print(
+        _(
+            "Each province node holds the records located in its province; central holds "
+            "the provinces that run no node of their own."
+        )
+    )
+
+
+def _person_row(node_id: str, record: Record) -> list[str]:
+    content = record.content
+    residence = content.get("permanent_residence") or content.get("temporary_residence") or {}
+    return [
+        node_id,
+        record.record_id,
+        content["full_name"],
+        _birth(content.get("birth_date")),
+        f"{residence.get('line', '')}, {_commune(residence.get('commune'))}",
+    ]
+
+
+def _commune(code: Any) -> str:
+    try:
+        return units.commune(str(code)).full_name
+    except LienthongError:
+        return str(code or "")
+
+
+def _birth(value: Any) -> str:
+    parts = str(value or "").split("-")
+    return "/".join(reversed(parts))
+
+
+def _people_table(rows: list[tuple[str, Record]]) -> Table:
+    table = Table(show_header=True)
+    for header in (_("Node"), _("PIN"), _("Full name"), _("Born"), _("Residence")):
+        table.add_column(header)
+    for node_id, record in rows:
+        table.add_row(*_person_row(node_id, record))
+    return table
+
+
+def _scenario(console: Console, network: net.Network) -> None:
+    example = net.first(network, node_id="VN-01", record_type="Person")
+    if example is None:
         return
-    console.print(Rule(_("Your turn: type a value, or press Enter to quit")))
-    while True:
+    typed = fold(example.content["full_name"])
+    console.print(
+        "\n"
+        + _("A clerk types a name without diacritics: {typed!r}. Every node is searched:").format(
+            typed=typed
+        ),
+        highlight=False,
+    )
+    found = list(net.search(network, record_type="Person", where={"name": typed}))
+    console.print(_people_table(found))
+
+    located = net.get(network, record_type="Person", record_id=example.record_id)
+    if located is not None:
+        node_id, record = located
+        console.print(
+            _("The record {pin}: version {version}, owned by {owner}, held on {node}.").format(
+                pin=record.record_id, version=record.version, owner=record.owner_node, node=node_id
+            ),
+            highlight=False,
+        )
+        entries = net.accesses(
+            network, node_id=node_id, record_type="Person", record_id=record.record_id
+        )
+        table = Table(title=_("Who read this record, when and why"), title_justify="left")
+        for header in (_("When (UTC)"), _("Client"), _("Action"), _("Purpose")):
+            table.add_column(header)
+        for entry in entries[:5]:
+            table.add_row(
+                entry.at.strftime("%d/%m/%Y %H:%M:%S"),
+                entry.client,
+                _(ACTIONS.get(entry.action.value, entry.action.value)),
+                _(entry.purpose) if entry.purpose else "",
+            )
+        console.print(table)
+
+    vehicle = net.first(network, node_id="VN-91", record_type="Vehicle")
+    if vehicle is not None:
+        loose = vehicle.record_id.replace("-", " ").replace(".", "").lower()
+        console.print(
+            _("A plate typed loosely in An Giang: {typed!r}").format(typed=loose), highlight=False
+        )
+        _answer(console, network, loose)
+
+    enterprise = net.first(network, node_id="VN-79", record_type="Enterprise")
+    if enterprise is not None:
+        console.print(
+            _("Customs asks TP. Hồ Chí Minh for the tax status of {code}:").format(
+                code=enterprise.record_id
+            ),
+            highlight=False,
+        )
+        _answer(console, network, enterprise.record_id)
+
+
+def _answer(console: Console, network: net.Network, value: str) -> None:
+    """Look a value up in the network's registries, or explain it as reference data."""
+    shown = False
+    for found in identify(value):
+        parsed = found.value
         try:
-            value = console.input("[bold]› [/]").strip()
-        except (EOFError, KeyboardInterrupt):
-            break
-        if not value:
-            break
+            if isinstance(parsed, PersonalNumber):
+                shown |= _show_record(console, network, "Person", parsed.number)
+            elif isinstance(parsed, Plate):
+                shown |= _show_record(console, network, "Vehicle", parsed.text)
+            elif (
+                isinstance(parsed, TaxCode)
+                and parsed.pin is None
+                and _show_record(console, network, "Enterprise", parsed.code)
+            ):
+                shown = True
+                if status := _tax_status(network, parsed.code):
+                    console.print(status, highlight=False)
+        except LienthongError as error:
+            console.print(f"[red]{error.code}[/] {error.message()}", highlight=False)
+    if not shown and len(value.split()) >= 2 and not any(ch.isdigit() for ch in value):
+        rows = list(net.search(network, record_type="Person", where={"name": fold(value)}))
+        if rows:
+            console.print(_people_table(rows))
+            shown = True
+    if not shown:
         print_findings(console, value, lookup(value))
+
+
+def _show_record(console: Console, network: net.Network, record_type: str, record_id: str) -> bool:
+    located = net.get(network, record_type=record_type, record_id=record_id)
+    if located is None:
+        return False
+    node_id, record = located
+    table = Table(
+        title=f"{record_type} {record.record_id} — {node_id}, v{record.version}",
+        title_justify="left",
+        show_header=False,
+        box=None,
+    )
+    table.add_column(style="bold")
+    table.add_column()
+    for key, item in record.content.items():
+        if item not in (None, [], {}):
+            table.add_row(key, str(item))
+    console.print(table)
+    return True
+
+
+def _tax_status(network: net.Network, code: str) -> str | None:
+    for node_id in network.nodes:
+        try:
+            status = net.operation(
+                network, node_id=node_id, system="tax", name="taxStatus", tax_code=code
+            )
+        except LienthongError:
+            continue
+        verdict = _("over 90 days overdue") if status["over_90_days"] else _("not over 90 days")
+        return _(
+            "Tax status: {status}; debt {debt:,} VND, overdue {days} days — {verdict}."
+        ).format(
+            status=status["status"],
+            debt=status["debt"],
+            days=status["overdue_days"],
+            verdict=verdict,
+        )
+    return None

@@ -102,9 +102,12 @@ def test_lookup_of_nonsense_says_so_and_fails() -> None:
     assert code == 1 and "Nothing recognised" in output
 
 
-def test_the_demo_tour_runs_without_input_and_repairs_legacy_text() -> None:
-    code, output = invoke("demo", "--no-input", env={"LIENTHONG_LANGUAGE": "en"})
-    assert code == 0
+def test_the_demo_runs_without_input_seeds_the_network_and_looks_records_up(
+    tmp_path: Path,
+) -> None:
+    env = {"LIENTHONG_LANGUAGE": "en", "LIENTHONG_STATE_DIR": str(tmp_path), "COLUMNS": "160"}
+    code, output = invoke("demo", "--no-input", "--people", "2000", env=env)
+    assert code == 0, output
     for expected in (
         "Nguyễn Thị Hòa",
         "Trần Văn Đức",
@@ -113,10 +116,27 @@ def test_the_demo_tour_runs_without_input_and_repairs_legacy_text() -> None:
         "05/03/1985",
     ):
         assert expected in output
+    for expected in (
+        "Records held by each node",
+        "VN-central",
+        "Who read this record",
+        "Tax status",
+    ):
+        assert expected in output
+    assert (tmp_path / "demo" / "VN-91" / "node.sqlite").is_file()
 
 
-def test_the_interactive_demo_explains_what_is_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_interactive_demo_answers_what_is_typed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr("lienthong.cli.demo._interactive", lambda: True)
-    result = runner.invoke(app, ["demo"], input="51K-123.45\n\n", env={"LIENTHONG_LANGUAGE": "en"})
-    assert result.exit_code == 0
-    assert result.output.count("51K-123.45") >= 1 and "Hồ Chí Minh" in result.output
+    env = {"LIENTHONG_LANGUAGE": "en", "LIENTHONG_STATE_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["demo", "--people", "300"], input="51K-123.45\nzzqx\n\n", env=env)
+    assert result.exit_code == 0, result.output
+    assert "Hồ Chí Minh" in result.output and "Nothing recognised in 'zzqx'" in result.output
+
+
+def test_the_demo_refuses_too_few_people(tmp_path: Path) -> None:
+    env = {"LIENTHONG_LANGUAGE": "en", "LIENTHONG_STATE_DIR": str(tmp_path)}
+    code, output = invoke("demo", "--no-input", "--people", "5", env=env)
+    assert code == 1 and "[demo.people]" in output

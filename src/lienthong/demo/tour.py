@@ -1,4 +1,4 @@
-"""The demo: what lienthong knows about Vietnam, shown on values a newcomer recognises.
+"""The demo tour: what lienthong knows about Vietnam, shown on values a newcomer recognises.
 
 The tour's legacy-encoded samples are produced by the encoders themselves, so the demo
 shows the converters undoing real TCVN3 and VNI bytes, not strings typed by hand.

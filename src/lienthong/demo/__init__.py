@@ -1,0 +1,1 @@
+"""The demo: Vietnam's reference data, then the national network on one machine."""
