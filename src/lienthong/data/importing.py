@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
+import math
+import multiprocessing
 import os
+import pickle
+import queue
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any, Final
 
 from lienthong.data.formats import (
@@ -34,7 +41,7 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.node import Node
 from lienthong.store import dialects, models
-from lienthong.store.records import ItemOutcome
+from lienthong.store.records import ItemOutcome, Prepared, prepare
 from lienthong.systems.definition import RecordType, System
 
 #: Rows per unit of work: large enough to amortize statements, small enough to redo.
@@ -46,6 +53,8 @@ REJECT_COLUMNS: Final = ("row", "field", "code", "reason", "original")
 #: How much of the file's beginning identifies it, with its size and modification time.
 HEAD_BYTES: Final = 1 << 20
 CHECKPOINT_VERSION: Final = 1
+#: Batches read and checked ahead of the one being written: what bounds memory.
+PREPARED_AHEAD: Final = 2
 
 
 @dataclass(frozen=True)
@@ -116,13 +125,14 @@ class _Row:
     content: dict[str, Any] | None = None
     record_type: str | None = None
     error: LienthongError | None = None
+    prepared: Prepared | None = None
 
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
         return (
             value
-            if unicodedata.is_normalized("NFC", value)
+            if value.isascii() or unicodedata.is_normalized("NFC", value)
             else unicodedata.normalize("NFC", value)
         )
     if isinstance(value, dict):
@@ -244,6 +254,63 @@ def _reject_row(row: _Row) -> dict[str, Any]:
     }
 
 
+def _schema_types(schema: Mapping[str, Any]) -> set[str]:
+    """Return the JSON types a property schema allows ("ref" for a referenced schema)."""
+    if "$ref" in schema:
+        return {"ref"}
+    found = schema.get("type")
+    if isinstance(found, str):
+        return {found}
+    if isinstance(found, list):
+        return {str(item) for item in found}
+    types: set[str] = set()
+    for option in schema.get("anyOf", ()) or schema.get("oneOf", ()):
+        types |= _schema_types(option)
+    return types or {"any"}
+
+
+#: What a text cell may become, by the JSON type a field takes.
+_FROM_TEXT: Final[Mapping[str, Callable[[Any], bool]]] = {
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda value: (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    ),
+    "boolean": lambda value: isinstance(value, bool),
+}
+
+
+def text_fields(record_type: RecordType) -> dict[str, tuple[Callable[[Any], bool], ...]]:
+    """Return the top-level fields of a record type that take a number or a boolean, not text.
+
+    A CSV cell is text: ``100000`` in a cell means the number only where the model
+    wants a number, and ``01`` stays the text ``01`` where it wants text (a province code).
+    """
+    properties = record_type.json_schema().get("properties", {})
+    found: dict[str, tuple[Callable[[Any], bool], ...]] = {}
+    for name, schema in properties.items():
+        types = _schema_types(schema)
+        accepted = tuple(_FROM_TEXT[kind] for kind in sorted(types) if kind in _FROM_TEXT)
+        if accepted and not types & {"string", "ref", "any", "array", "object"}:
+            found[name] = accepted
+    return found
+
+
+def _from_text(
+    content: dict[str, Any], fields: Mapping[str, tuple[Callable[[Any], bool], ...]]
+) -> None:
+    """Read text cells of numeric and boolean fields as such; leave the rest to validation."""
+    for name, accepted in fields.items():
+        text = content.get(name)
+        if not isinstance(text, str):
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue  # validation says what is wrong with it, at this field
+        if any(accepts(value) for accepts in accepted):
+            content[name] = value
+
+
 class _Importer:
     """One run of ``import_file``: reads, triages and writes batch after batch."""
 
@@ -254,10 +321,17 @@ class _Importer:
         system: System,
         record_type: str | None,
         update: bool,
+        text_cells: bool = False,
     ) -> None:
         self.node = node
         self.system = system
         self.update = update
+        #: CSV: every cell is text, numbers and booleans included.
+        self.text_fields = (
+            {record_type.name: text_fields(record_type) for record_type in system.record_types}
+            if text_cells
+            else None
+        )
         self.order = dependency_order(system)
         self.types = {record_type.name: record_type for record_type in system.record_types}
         if record_type is not None:
@@ -292,7 +366,16 @@ class _Importer:
             )
         else:
             row.record_type = str(name)
+            if self.text_fields is not None:
+                _from_text(content, self.text_fields[row.record_type])
         return row
+
+    def prepare(self, rows: Sequence[_Row]) -> None:
+        """Validate, hash and index the classified rows: the work that needs no database."""
+        for row in rows:
+            if row.error is None and row.record_type is not None:
+                row.prepared = prepare(self.types[row.record_type], row.content or {})
+                row.content = None  # the prepared item holds the validated content
 
     def write_batch(self, rows: Sequence[_Row], checkpoint: _Checkpoint) -> None:
         """Write one batch in one unit of work and count what became of each row."""
@@ -301,9 +384,12 @@ class _Importer:
                 group = [row for row in rows if row.record_type == record_type.name]
                 if not group:
                     continue
-                outcomes = uow.records.write_many(
+                outcomes = uow.records.write_prepared(
                     record_type=record_type.name,
-                    contents=[row.content or {} for row in group],
+                    items=[
+                        row.prepared or prepare(self.types[record_type.name], row.content or {})
+                        for row in group
+                    ],
                     update=self.update,
                 )
                 for row, outcome in zip(group, outcomes, strict=True):
@@ -388,6 +474,217 @@ def _batches(
         yield batch
 
 
+class _PicklingErrors(pickle.Pickler):
+    """Pickle batches for the trip between processes, errors included."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        """Rebuild errors from their parts: their constructor takes keyword arguments."""
+        if isinstance(obj, LienthongError):
+            return _rebuild_error, (type(obj), obj.code, obj.template, obj.field, obj.params)
+        return NotImplemented
+
+
+def _rebuild_error(
+    kind: type[LienthongError], code: str, template: str, field: str | None, params: Any
+) -> LienthongError:
+    return kind(code, template, field=field, **params)
+
+
+def _flat(batch: Sequence[_Row]) -> list[tuple[Any, ...]]:
+    """Return a batch as plain tuples, which pickle several times faster than dataclasses."""
+    return [
+        (
+            row.number,
+            row.original,
+            row.content,
+            row.record_type,
+            row.error,
+            None
+            if (item := row.prepared) is None
+            else (
+                item.record_id,
+                item.content,
+                item.content_hash,
+                item.partition,
+                item.index,
+                item.error,
+                item.partition_error,
+                item.index_error,
+            ),
+        )
+        for row in batch
+    ]
+
+
+def _unflat(rows: Sequence[tuple[Any, ...]]) -> list[_Row]:
+    return [
+        _Row(
+            number, original, content, record_type, error, None if item is None else Prepared(*item)
+        )
+        for number, original, content, record_type, error, item in rows
+    ]
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _PicklingErrors(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def _send(channel: Any, payload: bytes, parent: int) -> None:
+    """Put a payload on the queue, giving up when the importing process has gone."""
+    while True:
+        try:
+            channel.put(payload, timeout=1.0)
+            return
+        except queue.Full:
+            if os.getppid() != parent:
+                os._exit(1)  # the importer was killed: nobody will read what is left
+
+
+def _produce(
+    channel: Any,
+    importer: _Importer,
+    source: Path,
+    kind: str,
+    after: int,
+    size: int,
+    parent: int,
+) -> None:
+    """Read, classify and prepare batch after batch in a worker process, onto a queue."""
+
+    def watch() -> None:
+        # An importer killed outright (SIGKILL) leaves the queue unread: do not outlive it.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        unreadable: list[_Row] = []
+
+        def on_error(error: LienthongError, number: int, raw: str) -> None:
+            unreadable.append(_Row(number=number, original=raw, error=error))
+
+        rows = read_rows(source, format=kind, on_error=on_error)
+        for batch in _batches(rows, unreadable, importer, after, size):
+            importer.prepare(batch)
+            _send(channel, _dumps(("batch", _flat(batch))), parent)
+        _send(channel, _dumps(("done", None)), parent)
+    except BaseException as exc:
+        try:
+            payload = _dumps(("error", exc))
+        except Exception:
+            payload = _dumps(("error", RuntimeError(repr(exc))))
+        _send(channel, payload, parent)
+
+
+def _worker_stopped(path: Path, code: int | None) -> LienthongError:
+    return LienthongError(
+        "data.worker_stopped",
+        N_(
+            "The process checking the rows of {path} stopped unexpectedly (exit code"
+            " {code}). Run the import again: it resumes after the last committed batch."
+        ),
+        field="path",
+        path=str(path),
+        code=str(code),
+    )
+
+
+def can_prepare_in_parallel() -> bool:
+    """Tell whether rows can be checked in a second process while the store writes."""
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+class _Pipeline:
+    """Prepared batches of a file: from a worker process when parallel, else read here.
+
+    The worker reads, normalizes, validates, hashes and indexes the next batches while
+    this process writes the current one; a bounded queue keeps at most
+    ``PREPARED_AHEAD`` batches waiting, so memory stays constant whatever the file size.
+    """
+
+    def __init__(
+        self,
+        *,
+        importer: _Importer,
+        source: Path,
+        kind: str,
+        after: int,
+        size: int,
+        parallel: bool,
+    ) -> None:
+        self._importer = importer
+        self._source = source
+        self._kind = kind
+        self._after = after
+        self._size = size
+        self._parallel = parallel
+        self._process: Any = None
+
+    def __enter__(self) -> Iterator[list[_Row]]:
+        if not self._parallel:
+            return self._here()
+        # fork: the worker inherits the node's system definitions (which need not pickle)
+        # and never touches the parent's database connections.
+        context = multiprocessing.get_context("fork")
+        channel = context.Queue(maxsize=PREPARED_AHEAD)
+        self._process = context.Process(
+            target=_produce,
+            args=(
+                channel,
+                self._importer,
+                self._source,
+                self._kind,
+                self._after,
+                self._size,
+                os.getpid(),
+            ),
+            daemon=True,
+        )
+        self._process.start()
+        return self._received(channel)
+
+    def _here(self) -> Iterator[list[_Row]]:
+        unreadable: list[_Row] = []
+
+        def on_error(error: LienthongError, number: int, raw: str) -> None:
+            unreadable.append(_Row(number=number, original=raw, error=error))
+
+        rows = read_rows(self._source, format=self._kind, on_error=on_error)
+        for batch in _batches(rows, unreadable, self._importer, self._after, self._size):
+            self._importer.prepare(batch)
+            yield batch
+
+    def _received(self, channel: Any) -> Iterator[list[_Row]]:
+        while True:
+            try:
+                payload = channel.get(timeout=1.0)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    raise _worker_stopped(self._source, self._process.exitcode) from None
+                continue
+            kind, value = pickle.loads(payload)
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield _unflat(value)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._process = None
+
+
 def import_file(
     *,
     node: Node,
@@ -399,6 +696,7 @@ def import_file(
     update: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportProgress], None] | None = None,
+    parallel: bool | None = None,
 ) -> ImportSummary:
     """Import the records of a file into a system's registries on a node.
 
@@ -408,13 +706,20 @@ def import_file(
     already present with the same content are skipped. With ``update``, a row whose
     record holds other content becomes its next version instead of a ``data.conflict``
     rejection. An interrupted import called again with the same file resumes after the
-    last committed batch.
+    last committed batch. ``parallel`` (default: where a second CPU and ``fork`` are
+    available) checks the next rows in a worker process while the store writes.
     """
     started = time.perf_counter()
     source = Path(path)
     definition = node.systems.get(system)
-    importer = _Importer(node=node, system=definition, record_type=record_type, update=update)
     kind = format_of(source, format)
+    importer = _Importer(
+        node=node,
+        system=definition,
+        record_type=record_type,
+        update=update,
+        text_cells=kind == "csv",
+    )
     rows_total = count_rows(source, format=kind)
     rejects_at = Path(reject_path) if reject_path is not None else default_reject_path(source)
     size, mtime_ns, head = _fingerprint(source)
@@ -436,44 +741,47 @@ def import_file(
     resumed_from = state.rows_done
     saved_at.parent.mkdir(parents=True, exist_ok=True)
     rejects = _Rejects(rejects_at, state.reject_bytes)
-    unreadable: list[_Row] = []
-
-    def on_error(error: LienthongError, number: int, raw: str) -> None:
-        unreadable.append(_Row(number=number, original=raw, error=error))
-
-    rows = read_rows(source, format=kind, on_error=on_error)
+    pipeline = _Pipeline(
+        importer=importer,
+        source=source,
+        kind=kind,
+        after=state.rows_done,
+        size=batch_size,
+        parallel=can_prepare_in_parallel() if parallel is None else parallel,
+    )
     analyze_at = 1
     thresholds = gc.get_threshold()
     # A batch allocates hundreds of thousands of short-lived objects without cycles:
     # frequent cyclic collections only walk them in vain (reference counting frees them).
     gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
-        for batch in _batches(rows, unreadable, importer, state.rows_done, batch_size):
-            batch.sort(key=lambda row: row.number)
-            writable = [row for row in batch if row.error is None]
-            importer.write_batch(writable, state)
-            refused = [row for row in batch if row.error is not None]
-            rejects.write([_reject_row(row) for row in refused])
-            state.rows_done = batch[-1].number
-            state.rows_read += len(batch)
-            state.rejected += len(refused)
-            state.reject_bytes = rejects.commit()
-            _write_atomically(saved_at, json.dumps(asdict(state)).encode("utf-8"))
-            if state.imported >= analyze_at:
-                # Each time the import has doubled the store, so lookups keep their indexes.
-                _refresh_statistics(node)
-                analyze_at = 2 * state.imported
-            if progress is not None:
-                progress(
-                    ImportProgress(
-                        rows_read=state.rows_read,
-                        rows_total=rows_total,
-                        imported=state.imported,
-                        skipped=state.skipped,
-                        rejected=state.rejected,
-                        seconds=time.perf_counter() - started,
+        with pipeline as batches:
+            for batch in batches:
+                batch.sort(key=lambda row: row.number)
+                writable = [row for row in batch if row.error is None]
+                importer.write_batch(writable, state)
+                refused = [row for row in batch if row.error is not None]
+                rejects.write([_reject_row(row) for row in refused])
+                state.rows_done = batch[-1].number
+                state.rows_read += len(batch)
+                state.rejected += len(refused)
+                state.reject_bytes = rejects.commit()
+                _write_atomically(saved_at, json.dumps(asdict(state)).encode("utf-8"))
+                if state.imported >= analyze_at:
+                    # Each time the import has doubled the store, so lookups keep their indexes.
+                    _refresh_statistics(node)
+                    analyze_at = 2 * state.imported
+                if progress is not None:
+                    progress(
+                        ImportProgress(
+                            rows_read=state.rows_read,
+                            rows_total=rows_total,
+                            imported=state.imported,
+                            skipped=state.skipped,
+                            rejected=state.rejected,
+                            seconds=time.perf_counter() - started,
+                        )
                     )
-                )
     finally:
         gc.set_threshold(*thresholds)
         rejects.close()

@@ -31,6 +31,7 @@ from lienthong.store.events import (
     RecordTransferred,
     RecordUpdated,
 )
+from lienthong.store.search import IndexRows
 from lienthong.systems.definition import RecordType
 
 Clock = Callable[[], datetime]
@@ -89,6 +90,52 @@ class ItemOutcome:
     record_id: str | None = None
     content_hash: str | None = None
     error: LienthongError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One item of a batch write as checked without the database (see ``prepare``).
+
+    ``error`` set: the content is invalid (with ``record_id`` when only its partition
+    could not be read). ``index_error`` set: the content cannot be indexed, which refuses
+    it only when it has to be written. Otherwise the item is ready to be written.
+    """
+
+    record_id: str | None = None
+    content: dict[str, Any] | None = None
+    content_hash: str | None = None
+    partition: str | None = None
+    index: IndexRows | None = None
+    error: LienthongError | None = None
+    partition_error: LienthongError | None = None
+    index_error: LienthongError | None = None
+
+
+def prepare(record_type: RecordType, raw: Mapping[str, Any]) -> Prepared:
+    """Do an item's share of a batch write that needs no database.
+
+    Validation, identifier, content hash, partition and search index rows depend on the
+    content alone, so a bulk import computes them in another process while the store
+    writes the previous batch; ``RecordStore.write_prepared`` takes the result.
+    """
+    try:
+        content = record_type.validate(raw)
+        record_id = record_type.record_id(content)
+    except LienthongError as error:
+        return Prepared(error=error)
+    digest = content_hash(content)
+    try:
+        partition = record_type.partition_of(content)
+    except LienthongError as error:
+        return Prepared(record_id, content, digest, partition_error=error)
+    try:
+        index = search.index_tuples(record_type, content)
+    except LienthongError as error:
+        return Prepared(record_id, content, digest, partition, index_error=error)
+    return Prepared(record_id, content, digest, partition, index)
+
+
+_NO_INDEX: Final[IndexRows] = ([], [], [], [], [])
 
 
 @dataclass(frozen=True)
@@ -407,45 +454,50 @@ class RecordStore:
         its next version when ``update`` is set. Bulk imports are built on this.
         """
         rt = self._type(record_type)
-        outcomes: list[ItemOutcome | None] = [None] * len(contents)
-        prepared: dict[int, tuple[str, dict[str, Any], str]] = {}
+        return self.write_prepared(
+            record_type=rt.name, items=[prepare(rt, raw) for raw in contents], update=update
+        )
+
+    def write_prepared(
+        self, *, record_type: str, items: Sequence[Prepared], update: bool = False
+    ) -> list[ItemOutcome]:
+        """Write a batch whose items went through ``prepare``; otherwise as ``write_many``."""
+        rt = self._type(record_type)
+        outcomes: list[ItemOutcome | None] = [None] * len(items)
         first: dict[str, int] = {}
         repeats: list[tuple[int, int]] = []
-        for position, raw in enumerate(contents):
-            try:
-                content = rt.validate(raw)
-                record_id = rt.record_id(content)
-            except LienthongError as error:
-                outcomes[position] = ItemOutcome("rejected", error=error)
+        for position, item in enumerate(items):
+            if item.error is not None or item.record_id is None:
+                outcomes[position] = ItemOutcome("rejected", error=item.error)
                 continue
-            if record_id in first:
-                repeats.append((position, first[record_id]))
-                prepared[position] = (record_id, content, content_hash(content))
+            if item.record_id in first:
+                repeats.append((position, first[item.record_id]))
                 continue
-            first[record_id] = position
-            prepared[position] = (record_id, content, content_hash(content))
+            first[item.record_id] = position
         existing = self._current_rows(rt.name, list(first))
         writes: list[_Write] = []
         positions: list[int] = []
-        indexes: list[dict[Any, list[dict[str, Any]]]] = []
+        indexes: list[IndexRows] = []
         for record_id, position in first.items():
-            _, content, digest = prepared[position]
+            item = items[position]
             current = existing.get(record_id)
             try:
-                write = self._import_write(rt, record_id, content, digest, current, update)
+                write = self._import_write(rt, record_id, item, current, update)
                 if write is None:
-                    outcomes[position] = ItemOutcome("unchanged", record_id, digest)
+                    outcomes[position] = ItemOutcome("unchanged", record_id, item.content_hash)
                     continue
                 if isinstance(write, ItemOutcome):
                     outcomes[position] = write
                     continue
-                index = search.index_rows(rt, content)
+                if item.index_error is not None:
+                    raise item.index_error
+                assert item.index is not None
             except LienthongError as error:
                 outcomes[position] = ItemOutcome("rejected", record_id, error=error)
                 continue
             writes.append(write)
             positions.append(position)
-            indexes.append(index)
+            indexes.append(item.index)
         # A rejected item may be what another item of the batch refers to: drop items
         # until every remaining reference holds.
         known: dict[tuple[str, str], bool] = {}
@@ -463,29 +515,31 @@ class RecordStore:
             status: ItemStatus = "updated" if write.event is RecordUpdated else "created"
             outcomes[position] = ItemOutcome(status, record.record_id, record.content_hash)
         for position, original in repeats:
-            record_id, _, digest = prepared[position]
+            repeat = items[position]
             earlier = outcomes[original]
             assert earlier is not None
             # The earlier item's hash is what the store holds once the batch is written.
             if earlier.status == "rejected":
-                outcomes[position] = ItemOutcome("rejected", record_id, error=earlier.error)
-            elif earlier.content_hash == digest:
-                outcomes[position] = ItemOutcome("unchanged", record_id, digest)
+                outcomes[position] = ItemOutcome("rejected", repeat.record_id, error=earlier.error)
+            elif earlier.content_hash == repeat.content_hash:
+                outcomes[position] = ItemOutcome("unchanged", repeat.record_id, repeat.content_hash)
             else:
-                outcomes[position] = ItemOutcome("conflict", record_id, earlier.content_hash)
+                outcomes[position] = ItemOutcome("conflict", repeat.record_id, earlier.content_hash)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _import_write(
         self,
         rt: RecordType,
         record_id: str,
-        content: dict[str, Any],
-        digest: str,
+        item: Prepared,
         current: Row[Any] | None,
         update: bool,
     ) -> _Write | ItemOutcome | None:
         """Return the write an imported item needs, None when unchanged, or its conflict."""
-        partition = rt.partition_of(content)
+        if item.partition_error is not None:
+            raise item.partition_error
+        assert item.content is not None and item.content_hash is not None
+        content, digest, partition = item.content, item.content_hash, item.partition
         if current is not None and not current.deleted:
             if current.content_hash == digest:
                 return None
@@ -715,7 +769,7 @@ class RecordStore:
     def _persist(
         self,
         writes: Sequence[_Write],
-        indexes: Sequence[Mapping[Any, list[dict[str, Any]]]] | None = None,
+        indexes: Sequence[IndexRows] | None = None,
     ) -> list[Record]:
         """Write versions; ``indexes`` given means references and index rows are checked."""
         if not writes:
@@ -725,7 +779,9 @@ class RecordStore:
             # Index rows are computed before anything is written: content that cannot be
             # indexed is refused like invalid content.
             indexes = [
-                search.index_rows(write.record_type, write.content) if not write.deleted else {}
+                search.index_tuples(write.record_type, write.content)
+                if not write.deleted
+                else _NO_INDEX
                 for write in writes
             ]
         # A savepoint makes a write that fails half-way (a lost race) vanish entirely, so
@@ -748,22 +804,23 @@ class RecordStore:
                 for offset, record in enumerate(records)
             ]
             resource_ids = self._move_pointers(writes, records)
-            dialects.bulk_insert(
+            dialects.insert_rows(
                 self._connection,
                 _records,
+                _RECORD_COLUMNS,
                 [
-                    {
-                        "record_type": record.record_type,
-                        "record_id": record.record_id,
-                        "version": record.version,
-                        "schema_version": record.schema_version,
-                        "owner_node": record.owner_node,
-                        "partition_key": record.partition,
-                        "content": record.content,
-                        "content_hash": record.content_hash,
-                        "recorded_at": record.recorded_at,
-                        "deleted": record.deleted,
-                    }
+                    (
+                        record.record_type,
+                        record.record_id,
+                        record.version,
+                        record.schema_version,
+                        record.owner_node,
+                        record.partition,
+                        record.content,
+                        record.content_hash,
+                        record.recorded_at,
+                        record.deleted,
+                    )
                     for record in records
                 ],
             )
@@ -853,18 +910,35 @@ class RecordStore:
         self,
         writes: Sequence[_Write],
         resource_ids: Sequence[int],
-        indexes: Sequence[Mapping[Any, list[dict[str, Any]]]],
+        indexes: Sequence[IndexRows],
     ) -> None:
         replaced = [
             rid for write, rid in zip(writes, resource_ids, strict=True) if write.current_id
         ]
-        for table in models.SEARCH_TABLES:
+        for slot, table in enumerate(models.SEARCH_TABLES):
             for chunk in _chunks(replaced):
                 self._connection.execute(table.delete().where(table.c.resource_id.in_(chunk)))
             rows = [
-                {**row, "resource_id": rid}
+                (rid, *row)
                 for rid, index in zip(resource_ids, indexes, strict=True)
-                for row in index.get(table, ())
+                for row in index[slot]
             ]
             if rows:
-                dialects.bulk_insert(self._connection, table, rows)
+                dialects.insert_rows(self._connection, table, _INDEX_COLUMNS[slot], rows)
+
+
+_RECORD_COLUMNS: Final = (
+    "record_type",
+    "record_id",
+    "version",
+    "schema_version",
+    "owner_node",
+    "partition_key",
+    "content",
+    "content_hash",
+    "recorded_at",
+    "deleted",
+)
+_INDEX_COLUMNS: Final = tuple(
+    ("resource_id", *search.INDEX_COLUMNS[table]) for table in models.SEARCH_TABLES
+)

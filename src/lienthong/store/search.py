@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -114,11 +114,13 @@ def _token(value: Any) -> tuple[str, str]:
         return "", "true" if value else "false"
     if isinstance(value, str | int):
         return "", str(value)
+    if isinstance(value, tuple):
+        if len(value) == 2:
+            return str(value[0] or ""), str(value[1])
+        raise ValueError("not a token")
     if isinstance(value, Mapping) and isinstance(value.get("code"), str | int):
         system = value.get("system")
         return (str(system) if system is not None else ""), str(value["code"])
-    if isinstance(value, tuple) and len(value) == 2:
-        return str(value[0] or ""), str(value[1])
     raise ValueError("not a token")
 
 
@@ -137,43 +139,110 @@ def _string(value: Any) -> str:
     return fold(str(value))[:STRING_INDEX_LENGTH]
 
 
+#: The search index rows of one record: for each table of ``models.SEARCH_TABLES``, in
+#: that order, one tuple per row holding the table's ``INDEX_COLUMNS``.
+IndexRows = tuple[list[tuple[Any, ...]], ...]
+
+#: The columns of each search table an index row fills (all but ``resource_id``).
+INDEX_COLUMNS: Final = {
+    table: tuple(column.name for column in table.columns if column.name != "resource_id")
+    for table in models.SEARCH_TABLES
+}
+
+
+def _string_key(raw: Any) -> tuple[Any, ...] | None:
+    text = _string(raw)
+    return (text,) if text else None
+
+
+def _number_key(raw: Any) -> tuple[Any, ...]:
+    return (_number(raw),)
+
+
+def _reference_key(target: str) -> Callable[[Any], tuple[Any, ...]]:
+    def key(raw: Any) -> tuple[Any, ...]:
+        return (target, str(raw))
+
+    return key
+
+
+def _plan(param: SearchParam) -> tuple[int, Callable[[Any], tuple[Any, ...] | None]]:
+    """Return the index table (its position in SEARCH_TABLES) and key function of a parameter."""
+    if param.kind is SearchKind.STRING:
+        return 0, _string_key
+    if param.kind is SearchKind.TOKEN:
+        return 1, _token
+    if param.kind is SearchKind.DATE:
+        return 2, date_range
+    if param.kind is SearchKind.NUMBER:
+        return 3, _number_key
+    assert param.target is not None
+    return 4, _reference_key(param.target)
+
+
+def _getter(param: SearchParam) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """Return ``param.values``, faster for a top-level field holding one value."""
+    path = param.path
+    if not isinstance(path, str) or "." in path:
+        return param.values
+
+    def values(content: Mapping[str, Any]) -> list[Any]:
+        value = content.get(path)
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return param.values(content)
+        return [value]
+
+    return values
+
+
+_plans: dict[int, tuple[RecordType, list[tuple[SearchParam, Any, int, Any]]]] = {}
+
+
+def _plan_of(record_type: RecordType) -> list[tuple[SearchParam, Any, int, Any]]:
+    found = _plans.get(id(record_type))
+    if found is None or found[0] is not record_type:
+        # The record type is kept with its plan, so its id cannot be reused meanwhile.
+        found = _plans[id(record_type)] = (
+            record_type,
+            [(param, _getter(param), *_plan(param)) for param in record_type.search],
+        )
+    return found[1]
+
+
+def index_tuples(record_type: RecordType, content: Mapping[str, Any]) -> IndexRows:
+    """Return the search index rows of a record as tuples, by table (see ``IndexRows``)."""
+    rows: IndexRows = ([], [], [], [], [])
+    name = record_type.name
+    for param, values_of, slot, key_of in _plan_of(record_type):
+        values = values_of(content)
+        if not values:
+            continue
+        target = rows[slot]
+        seen: set[tuple[Any, ...]] = set()
+        for raw in values:
+            try:
+                key = key_of(raw)
+            except ValueError:
+                raise _unindexable(record_type, param, raw) from None
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            target.append((name, param.name, *key))
+    return rows
+
+
 def index_rows(
     record_type: RecordType, content: Mapping[str, Any]
 ) -> dict[Table, list[dict[str, Any]]]:
     """Return the search index rows of a record, by table, without the resource id."""
-    rows: dict[Table, list[dict[str, Any]]] = {table: [] for table in models.SEARCH_TABLES}
-    for param in record_type.search:
-        seen: set[Any] = set()
-        for raw in param.values(content):
-            try:
-                row = _index_row(param, raw)
-            except ValueError:
-                raise _unindexable(record_type, param, raw) from None
-            if row is None:
-                continue
-            table, values = row
-            key = tuple(values.values())
-            if key in seen:
-                continue
-            seen.add(key)
-            rows[table].append({"record_type": record_type.name, "param": param.name, **values})
-    return rows
-
-
-def _index_row(param: SearchParam, raw: Any) -> tuple[Table, dict[str, Any]] | None:
-    if param.kind is SearchKind.STRING:
-        text = _string(raw)
-        return (models.search_string, {"value": text}) if text else None
-    if param.kind is SearchKind.TOKEN:
-        system, code = _token(raw)
-        return models.search_token, {"system": system, "code": code}
-    if param.kind is SearchKind.DATE:
-        low, high = date_range(raw)
-        return models.search_date, {"low": low, "high": high}
-    if param.kind is SearchKind.NUMBER:
-        return models.search_number, {"value": _number(raw)}
-    assert param.target is not None
-    return models.search_reference, {"target_type": param.target, "target_id": str(raw)}
+    return {
+        table: [dict(zip(INDEX_COLUMNS[table], row, strict=True)) for row in rows]
+        for table, rows in zip(
+            models.SEARCH_TABLES, index_tuples(record_type, content), strict=True
+        )
+    }
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any, Final, Protocol
 
@@ -72,7 +73,7 @@ def _invalid_definition(what: str, reason: str) -> LienthongError:
     )
 
 
-def _walk(value: Any, parts: list[str]) -> Iterator[Any]:
+def _walk(value: Any, parts: tuple[str, ...]) -> Iterator[Any]:
     if value is None:
         return
     if isinstance(value, list | tuple):
@@ -84,6 +85,11 @@ def _walk(value: Any, parts: list[str]) -> Iterator[Any]:
         return
     if isinstance(value, Mapping):
         yield from _walk(value.get(parts[0]), parts[1:])
+
+
+@lru_cache(maxsize=4096)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 def extract(extractor: Extractor, content: Mapping[str, Any]) -> list[Any]:
@@ -99,7 +105,15 @@ def extract(extractor: Extractor, content: Mapping[str, Any]) -> list[Any]:
         if isinstance(found, list | tuple | set | frozenset):
             return [item for item in found if item is not None]
         return [found]
-    return list(_walk(content, extractor.split(".")))
+    parts = _parts(extractor)
+    if len(parts) == 1 and type(content) is dict:
+        # A top-level field holding one value: the common case, without the walk.
+        value = content.get(parts[0])
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            return [value]
+    return list(_walk(content, parts))
 
 
 def _check_extractor(extractor: Extractor, where: str) -> None:
@@ -194,6 +208,8 @@ class PartitionOwner:
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
+        if value.isascii() or unicodedata.is_normalized("NFC", value):
+            return value
         return unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
         return {_nfc(key): _nfc(item) for key, item in value.items()}
@@ -254,8 +270,13 @@ class RecordType:
                 # validator raised one, otherwise pydantic's error type (missing, greater_than).
                 cause=str(first["type"]),
             ) from exc
-        data: dict[str, Any] = _nfc(instance.model_dump(mode="json"))
-        return data
+        data: dict[str, Any] = instance.model_dump(mode="json")
+        # Checking the whole JSON text at once is far cheaper than walking every value;
+        # escapes only ever make normalized text look unnormalized, never the reverse.
+        if unicodedata.is_normalized("NFC", instance.model_dump_json()):
+            return data
+        normalized: dict[str, Any] = _nfc(data)
+        return normalized
 
     def record_id(self, content: Mapping[str, Any]) -> str:
         """Return the identifier of a record from its validated content."""

@@ -56,6 +56,8 @@ def clean(text: object, *, prefix: str, field: str, empty: str) -> str:
 
 def strip_separators(text: str, separators: str) -> str:
     """Return the text without any of the separator characters or white space."""
+    if text.isascii() and text.isalnum():
+        return text  # nothing to strip: the common case of a clean identifier
     return "".join(ch for ch in text if ch not in separators and not ch.isspace())
 
 

@@ -18,6 +18,7 @@ def old_province_codes() -> frozenset[str]:
     return frozenset(u.code for u in units.provinces(on=units.LAST_DAY_BEFORE_REFORM))
 
 
+@cache
 def before_reform(code: str) -> Province:
     """Return the province with this 2-digit code as it was before 1 July 2025."""
     # Asked "on" the last day of the 63 provinces, the registry returns the old unit.
@@ -25,6 +26,7 @@ def before_reform(code: str) -> Province:
     return Province(code=unit.code, name=unit.name)
 
 
+@cache
 def after_reform(code: str) -> Province:
     """Return the post-2025 province that took over the old province with this code."""
     unit = units.successor(code, level="province").province

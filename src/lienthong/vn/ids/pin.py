@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from lienthong.errors import VnError
 from lienthong.i18n import N_
@@ -74,6 +75,20 @@ class PersonalNumber:
 
 def parse_pin(text: str, *, today: date | None = None) -> PersonalNumber:
     """Parse a personal identification number, rejecting values no person can hold."""
+    current_year = (today or date.today()).year
+    if isinstance(text, str):
+        return _parse_cached(text, current_year)
+    return _parse(text, current_year)
+
+
+# A record names the same number in several fields and checks (a person's own number, the
+# sex and the birth year it encodes): recent numbers are parsed once. Errors are not kept.
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, current_year: int) -> PersonalNumber:
+    return _parse(text, current_year)
+
+
+def _parse(text: object, current_year: int) -> PersonalNumber:
     value = clean(
         text,
         prefix="vn.pin",
@@ -114,7 +129,6 @@ def parse_pin(text: str, *, today: date | None = None) -> PersonalNumber:
         )
     marker = int(digits[3])
     birth_year = FIRST_BIRTH_YEAR + 100 * (marker // 2) + int(digits[4:6])
-    current_year = (today or date.today()).year
     if birth_year > current_year:
         raise VnError(
             "vn.pin.future",
