@@ -11,6 +11,7 @@ from lienthong.access.log import (
     AccessEntry,
     Action,
     access_log_for,
+    access_rows,
     log_access,
 )
 from lienthong.access.policy import Permission, Role, allows
@@ -24,11 +25,13 @@ from lienthong.access.service import (
     parse_role,
     revoke_token,
 )
+from lienthong.access.writer import AccessLogWriter
 
 __all__ = [
     "OK",
     "Access",
     "AccessEntry",
+    "AccessLogWriter",
     "Action",
     "IssuedToken",
     "Permission",
@@ -36,6 +39,7 @@ __all__ = [
     "TokenCache",
     "TokenInfo",
     "access_log_for",
+    "access_rows",
     "allows",
     "authenticate",
     "create_token",

@@ -79,18 +79,10 @@ class AccessEntry:
         }
 
 
-def log_access(
-    *,
-    connection: Connection,
-    access: Access,
-    at: datetime,
-    records: Sequence[tuple[str, int | None]] = (),
-) -> str:
-    """Append one access, one row per ``(record_id, version)`` touched; return its request id.
-
-    The caller commits: in the write's own transaction for a write, so that neither
-    exists without the other.
-    """
+def access_rows(
+    access: Access, *, at: datetime, records: Sequence[tuple[str, int | None]] = ()
+) -> tuple[str, list[dict[str, Any]]]:
+    """Return a new request id and the log rows of one access: one per record touched."""
     request_id = secrets.token_hex(16)
     common = {
         "request_id": request_id,
@@ -107,6 +99,22 @@ def log_access(
         {**common, "record_id": record_id[:ID_LENGTH], "version": version}
         for record_id, version in records
     ] or [{**common, "record_id": None, "version": None}]
+    return request_id, rows
+
+
+def log_access(
+    *,
+    connection: Connection,
+    access: Access,
+    at: datetime,
+    records: Sequence[tuple[str, int | None]] = (),
+) -> str:
+    """Append one access, one row per ``(record_id, version)`` touched; return its request id.
+
+    The caller commits: in the write's own transaction for a write, so that neither
+    exists without the other. Reads are logged through an ``AccessLogWriter`` instead.
+    """
+    request_id, rows = access_rows(access, at=at, records=records)
     connection.execute(access_log.insert(), rows)
     return request_id
 

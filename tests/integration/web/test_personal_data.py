@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from tests.integration.store.example import person, vehicle
 from tests.integration.web.apitest import Api
 
@@ -122,3 +123,22 @@ def test_the_access_log_is_readable_by_admins_over_the_api(api: Api) -> None:
     assert api.client.get(url, headers=api.reader()).status_code == 403
     entries = api.client.get(url, headers=api.headers(Role.ADMIN)).json()["value"]
     assert [e["action"] for e in entries] == ["read", "create"]
+
+
+class _BrokenLog:
+    """An access-log writer whose database is gone."""
+
+    async def awrite(self, *_: object, **__: object) -> str:
+        raise OperationalError("INSERT INTO access_log", {}, Exception("disk I/O error"))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def test_a_personal_read_whose_log_entry_cannot_be_written_is_not_answered(api: Api) -> None:
+    api.client.post(PEOPLE, json=person(), headers=api.headers())
+    api.client.app.state.context.log_writer = _BrokenLog()  # type: ignore[attr-defined]
+    for url in (f"{PEOPLE}/{PIN}", PEOPLE, f"{PEOPLE}/{PIN}/_history"):
+        response = api.client.get(url, headers=api.reader())
+        assert (response.status_code, response.json()["code"]) == (503, "access.log_unavailable")
+        assert PIN not in response.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -30,6 +32,17 @@ def create_app(
     node: Node, *, token_cache_seconds: float = TOKEN_CACHE_SECONDS, clock: Clock = utc_now
 ) -> FastAPI:
     """Return the API of a node: every installed system's record types and operations."""
+    tokens = TokenCache(node.engine, ttl=token_cache_seconds)
+    context = ApiContext(
+        node=node, record_types=node.systems.record_types(), tokens=tokens, clock=clock
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Entries still queued are committed before the server stops.
+        context.close()
+
     app = FastAPI(
         title="lienthong",
         summary=f"The API of node {node.node_id}",
@@ -37,13 +50,11 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
-    tokens = TokenCache(node.engine, ttl=token_cache_seconds)
     app.state.tokens = tokens
     app.state.node = node
-    context = ApiContext(
-        node=node, record_types=node.systems.record_types(), tokens=tokens, clock=clock
-    )
+    app.state.context = context
     errors.install(app)
     # Routes go on the app's own router: every one of them is then an APIRoute with its
     # dependencies in sight of the authorization test.

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.access import Permission, Role, TokenCache, allows
@@ -63,6 +64,15 @@ def _header_text(raw: str | None, *, name: str, limit: int) -> str | None:
     return text or None
 
 
+def bearer_token(request: Request) -> str | None:
+    """Return the request's bearer token, as the ``HTTPBearer`` dependency reads it."""
+    authorization = request.headers.get("Authorization")
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
+
+
 #: The least role that grants each permission a token can be checked for.
 _NEEDED: Final = {
     Permission.PUBLIC: Role.READER,
@@ -99,7 +109,11 @@ class Authorize(Authorization):
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
         """Return the caller, or refuse the request."""
-        if credentials is None:
+        return await self.caller(request, None if credentials is None else credentials.credentials)
+
+    async def caller(self, request: Request, token: str | None) -> Caller:
+        """Return the caller a bearer token (None when the request has none) makes, or refuse."""
+        if token is None:
             raise LienthongError(
                 "access.unauthenticated",
                 N_(
@@ -109,9 +123,9 @@ class Authorize(Authorization):
                 field="Authorization",
             )
         tokens: TokenCache = request.app.state.tokens
-        info = tokens.cached(credentials.credentials)
+        info = tokens.cached(token)
         if info is None:
-            info = await run_in_threadpool(tokens.lookup, credentials.credentials)
+            info = await run_in_threadpool(tokens.lookup, token)
         if not allows(info.role, self.permission):
             raise LienthongError(
                 "access.forbidden",

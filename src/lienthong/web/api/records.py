@@ -15,19 +15,21 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from pydantic import BaseModel, Field, create_model
+from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from lienthong.access import OK, Access, Action, Permission, log_access
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
-from lienthong.store import Record
+from lienthong.store import Record, RecordStore
 from lienthong.systems.definition import Operation, RecordType, SearchKind, System
 from lienthong.web.api.auth import PURPOSE_HEADER, USER_HEADER, Authorize, Caller
-from lienthong.web.api.context import ApiContext
+from lienthong.web.api.context import ApiContext, Read
 from lienthong.web.api.errors import documented
 from lienthong.web.api.odata import MAX_SKIP, MAX_TOP, Options, parse_options
 from lienthong.web.api.query import Result, run_search
 from lienthong.web.api.render import etag, json_response, record_data
+from lienthong.web.api.routing import LeanRoute
 
 #: Versions are 32-bit in the store; a larger number in a path cannot name one.
 MAX_VERSION: Final = 2**31 - 1
@@ -201,8 +203,14 @@ class RecordRoutes:
 
     # -- the work of each route, free of HTTP details -------------------------------------
 
-    def _read(
-        self, caller: Caller, action: Action, requested: Sequence[str], read: Callable[[], Any]
+    async def _read(
+        self,
+        caller: Caller,
+        action: Action,
+        requested: Sequence[str],
+        read: Read[Any],
+        *,
+        by_identifier: bool,
     ) -> Any:
         def touched(result: Any) -> list[tuple[str, int | None]]:
             if isinstance(result, Record):
@@ -211,37 +219,43 @@ class RecordRoutes:
                 return _versions(result.records)
             return _versions(result)
 
-        return self.context.personal_read(
-            caller, self.record_type, action, requested, read, touched
+        return await self.context.personal_read(
+            caller,
+            self.record_type,
+            action,
+            requested,
+            read,
+            touched,
+            by_identifier=by_identifier,
         )
 
-    def get(self, record_id: str, *, version: int | None = None, as_of: str | None = None) -> Any:
+    def get(
+        self, record_id: str, *, version: int | None = None, as_of: str | None = None
+    ) -> Read[Record]:
         """Return a function reading one version of a record."""
         moment = _as_of(as_of)
+        name = self.record_type.name
 
-        def read() -> Record:
-            with self.context.unit(read_only=True) as uow:
-                return uow.records.get(
-                    record_type=self.record_type.name,
-                    record_id=record_id,
-                    version=version,
-                    as_of=moment,
-                )
+        def read(_connection: Connection, records: RecordStore) -> Record:
+            return records.get(record_type=name, record_id=record_id, version=version, as_of=moment)
 
         return read
 
-    def search(self, options: Options) -> Result:
-        """Run a search: the store's own when it can answer, else the OData query."""
-        with self.context.unit(read_only=True) as uow:
+    def search(self, options: Options) -> Read[Result]:
+        """Return a search: the store's own when it can answer, else the OData query."""
+
+        def read(connection: Connection, records: RecordStore) -> Result:
             if options.needs_query:
-                return run_search(uow.connection, self.record_type, options)
-            page = uow.records.search(
+                return run_search(connection, self.record_type, options)
+            page = records.search(
                 record_type=self.record_type.name,
                 where=options.where,
                 limit=options.top,
                 cursor=options.skiptoken,
             )
             return Result(page.records, page.next_cursor, None)
+
+        return read
 
     def write(self, caller: Caller, action: Action, change: Callable[[Any], Record]) -> Record:
         """Run a write and log it in the same transaction: neither exists without the other."""
@@ -277,9 +291,11 @@ class RecordRoutes:
 
         if Operation.GET in operations:
 
-            def get_record(record_id: str, caller: Caller, as_of: str | None) -> Response:
+            async def get_record(record_id: str, caller: Caller, as_of: str | None) -> Response:
                 read = self.get(record_id, as_of=as_of)
-                record = self._read(caller, Action.READ, [record_id], read)
+                record = await self._read(
+                    caller, Action.READ, [record_id], read, by_identifier=True
+                )
                 return json_response(record_data(record), headers={"ETag": etag(record.version)})
 
             typed_signature(
@@ -300,6 +316,7 @@ class RecordRoutes:
                 get_record,
                 methods=["GET"],
                 operation_id=f"get{name}",
+                route_class_override=LeanRoute,
                 summary=f"Read a {name} record (current, or as of a time)",
                 responses={200: {"model": self.record_model}, **documented(401, 403, 404, 410)},
                 openapi_extra=personal,
@@ -308,12 +325,13 @@ class RecordRoutes:
 
         if Operation.HISTORY in operations:
 
-            def history(record_id: str, caller: Caller) -> Response:
-                def read() -> list[Record]:
-                    with self.context.unit(read_only=True) as uow:
-                        return uow.records.history(record_type=name, record_id=record_id)
+            async def history(record_id: str, caller: Caller) -> Response:
+                def read(_connection: Connection, records: RecordStore) -> list[Record]:
+                    return records.history(record_type=name, record_id=record_id)
 
-                versions = self._read(caller, Action.HISTORY, [record_id], read)
+                versions = await self._read(
+                    caller, Action.HISTORY, [record_id], read, by_identifier=True
+                )
                 return json_response({"value": [record_data(v) for v in versions]})
 
             typed_signature(history, record_id=(str, path_id), caller=(Caller, reads))
@@ -322,15 +340,18 @@ class RecordRoutes:
                 history,
                 methods=["GET"],
                 operation_id=f"history{name}",
+                route_class_override=LeanRoute,
                 summary=f"List every version of a {name} record, oldest first",
                 responses={200: {"model": self.page_model}, **documented(401, 403, 404)},
                 openapi_extra=personal,
                 **common,
             )
 
-            def version(record_id: str, version: int, caller: Caller) -> Response:
+            async def version(record_id: str, version: int, caller: Caller) -> Response:
                 read = self.get(record_id, version=version)
-                record = self._read(caller, Action.HISTORY, [record_id], read)
+                record = await self._read(
+                    caller, Action.HISTORY, [record_id], read, by_identifier=True
+                )
                 return json_response(record_data(record), headers={"ETag": etag(record.version)})
 
             typed_signature(
@@ -352,10 +373,12 @@ class RecordRoutes:
 
         if Operation.SEARCH in operations:
 
-            def search(request: Request, caller: Caller) -> Response:
+            async def search(request: Request, caller: Caller) -> Response:
                 items = request.query_params.multi_items()
                 options = parse_options(self.record_type, items, fields=self.fields)
-                result = self._read(caller, Action.SEARCH, [], lambda: self.search(options))
+                result = await self._read(
+                    caller, Action.SEARCH, [], self.search(options), by_identifier=False
+                )
                 body: dict[str, Any] = {
                     "value": [record_data(record, options.select) for record in result.records]
                 }
@@ -376,6 +399,7 @@ class RecordRoutes:
                 search,
                 methods=["GET"],
                 operation_id=f"search{name}",
+                route_class_override=LeanRoute,
                 summary=f"Search {name} records by search parameters and OData options",
                 responses={200: {"model": self.page_model}, **documented(400, 401, 403)},
                 openapi_extra=_search_extra(self.record_type),
