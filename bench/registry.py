@@ -363,15 +363,40 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="reuse --workdir's imported SQLite node and baseline table; run only the HTTP phase",
+    )
     args = parser.parse_args()
+    if args.http_only and args.workdir is None:
+        parser.error("--http-only needs the --workdir of an earlier run")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="lienthong-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     backends = args.backends.split(",")
     print(f"{args.people:,} people, seed {args.seed}; {machine()}; work dir {work}", flush=True)
 
     data = work / "data"
-    generated = run_phase("_generate", str(args.people), str(args.seed), str(data))
     persons = data / PERSON_FILE
+    sqlite_url = f"sqlite:///{work / 'node.sqlite'}"
+    raw_db = work / "raw.sqlite"
+    if not args.http_only:
+        _imports(args, work, data, persons, sqlite_url, raw_db, backends)
+    if args.skip_http or "sqlite" not in backends:
+        return
+    _http(args, work, persons, sqlite_url, raw_db)
+
+
+def _imports(
+    args: argparse.Namespace,
+    work: Path,
+    data: Path,
+    persons: Path,
+    sqlite_url: str,
+    raw_db: Path,
+    backends: list[str],
+) -> None:
+    generated = run_phase("_generate", str(args.people), str(args.seed), str(data))
     print(
         f"generate: {generated['records']:,} records of six registries in {generated['seconds']:.0f} s "
         f"({generated['records'] / generated['seconds']:,.0f} records/s), peak RSS {generated['peak_rss_mb']:.0f} MB",
@@ -381,8 +406,6 @@ def main() -> None:
     print(
         f"\n{'import of persons':<28}{'lienthong':>14}{'baseline':>14}{'ratio':>8}  {'peak RSS':>9}  baseline"
     )
-    sqlite_url = f"sqlite:///{work / 'node.sqlite'}"
-    raw_db = work / "raw.sqlite"
     if "sqlite" in backends:
         raw = run_phase("_raw_sqlite", str(persons), str(raw_db))
         imported = run_phase("_import", str(persons), sqlite_url, str(work / "state"))
@@ -403,8 +426,10 @@ def main() -> None:
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
-    if args.skip_http or "sqlite" not in backends:
-        return
+
+def _http(
+    args: argparse.Namespace, work: Path, persons: Path, sqlite_url: str, raw_db: Path
+) -> None:
     token = run_phase("_token", sqlite_url, str(work / "state"))["token"]
     pins, names = sample_paths(persons, 10_000, args.seed)
     # Three words of a name (family, middle, given) narrow a search as a clerk would.
