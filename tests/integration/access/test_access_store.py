@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from lienthong.access import (
@@ -22,16 +21,8 @@ from lienthong.access import (
     revoke_token,
 )
 from lienthong.errors import LienthongError
-from lienthong.store import downgrade, schema_differences
 
 T0 = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
-
-
-def test_the_migrations_create_the_access_tables_exactly_as_declared(engine: Engine) -> None:
-    assert {"api_tokens", "access_log"} <= set(inspect(engine).get_table_names())
-    assert schema_differences(engine) == []
-    downgrade(engine, "0001")
-    assert not {"api_tokens", "access_log"} & set(inspect(engine).get_table_names())
 
 
 def test_tokens_are_issued_listed_authenticated_and_revoked(engine: Engine) -> None:

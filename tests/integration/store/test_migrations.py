@@ -58,3 +58,14 @@ def test_downgrading_to_base_removes_every_table(empty_database: Engine) -> None
     upgrade(empty_database)
     downgrade(empty_database, "base")
     assert not TABLES & set(inspect(empty_database).get_table_names())
+
+
+def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    assert {"api_tokens", "access_log"} <= set(inspect(empty_database).get_table_names())
+    downgrade(empty_database, "0001")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert not {"api_tokens", "access_log"} & remaining
+    assert remaining >= TABLES - {"api_tokens", "access_log"}

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from tests.integration.store.backends import FakeClock, fresh_postgres_database
 from tests.integration.store.example import (
@@ -26,12 +24,9 @@ from lienthong.access import Role, create_token
 from lienthong.node import Node
 from lienthong.settings import load_settings
 from lienthong.store import create_engine, sqlite_url, upgrade
-from lienthong.store.migrate import target_metadata
 from lienthong.systems import Operation, Service, System, SystemRegistry
 from lienthong.systems.definition import STANDARD_OPERATIONS
 from lienthong.web.api import create_app
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 #: People are personal data here: every read needs a purpose and is logged.
 CITIZEN = dataclasses.replace(PERSON, personal_data=True)
@@ -72,13 +67,6 @@ def engine_for(backend: str, tmp_path: Path) -> Iterator[Engine]:
     with fresh_postgres_database() as engine:
         upgrade(engine)
         yield engine
-
-
-def truncate(engine: Engine) -> None:
-    """Empty every table of a PostgreSQL store."""
-    tables = ", ".join(table.name for table in target_metadata().sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @dataclass
