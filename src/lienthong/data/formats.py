@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -120,7 +121,7 @@ def _unexpected(path: str, row: int, column: str) -> LienthongError:
 # -- writers ------------------------------------------------------------------------------
 
 
-class RowWriter:
+class RowWriter(ABC):
     """Write rows to a binary stream, one at a time or many at once."""
 
     def __init__(self, stream: IO[bytes], *, name: str) -> None:
@@ -133,9 +134,9 @@ class RowWriter:
         """Write one row."""
         self.write_many((row,))
 
+    @abstractmethod
     def write_many(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write rows in order."""
-        raise NotImplementedError
 
     def flush(self) -> None:
         """Push what is buffered into the stream."""
