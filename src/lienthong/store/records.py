@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import Row, and_, false, select
+from sqlalchemy import Row, Select, and_, bindparam, false, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +43,75 @@ CHUNK: Final = 500
 
 _records = models.records
 _current = models.current_records
+
+
+#: The versions of a record and its current one, joined on their keys (the primary key
+#: of ``records``), for reads and searches.
+_CURRENT_VERSION: Final = _current.join(
+    _records,
+    and_(
+        _records.c.record_type == _current.c.record_type,
+        _records.c.record_id == _current.c.record_id,
+        _records.c.version == _current.c.version,
+    ),
+)
+
+# The reads by identifier, built once: SQLAlchemy then reuses their cache key and
+# compiled form, and each call only binds its values.
+_GET_CURRENT: Final = (
+    select(_records)
+    .select_from(_CURRENT_VERSION)
+    .where(
+        _current.c.record_type == bindparam("record_type"),
+        _current.c.record_id == bindparam("record_id"),
+    )
+)
+_GET_VERSION: Final = select(_records).where(
+    _records.c.record_type == bindparam("record_type"),
+    _records.c.record_id == bindparam("record_id"),
+    _records.c.version == bindparam("version"),
+)
+_GET_AS_OF: Final = (
+    select(_records)
+    .where(
+        _records.c.record_type == bindparam("record_type"),
+        _records.c.record_id == bindparam("record_id"),
+        _records.c.recorded_at <= bindparam("as_of"),
+    )
+    .order_by(_records.c.version.desc())
+    .limit(1)
+)
+
+
+#: The search statements built so far, by the shape of their conditions.
+_SEARCHES: dict[search.Shape, Select[Any]] = {}
+#: Shapes remembered at most: queries combine few parameters, so this is rarely reached.
+_MAX_SEARCHES: Final = 1024
+
+
+def _search_statement(shape: search.Shape) -> Select[Any]:
+    """Return the statement of one page of live records matching conditions of a shape.
+
+    It is built once per shape, with every value bound (``search.bind_conditions``, the
+    record type, the cursor's ``after`` and the ``limit``), so that SQLAlchemy reuses its
+    cache key and compiled form.
+    """
+    statement = (
+        select(_current.c.id, _records)
+        .select_from(_CURRENT_VERSION)
+        .where(
+            _current.c.record_type == bindparam("record_type"),
+            _current.c.deleted == false(),
+            _current.c.id > bindparam("after"),
+            *search.bound_clauses(shape),
+        )
+        .order_by(_current.c.id)
+        .limit(bindparam("limit"))
+    )
+    if len(_SEARCHES) >= _MAX_SEARCHES:
+        _SEARCHES.clear()
+    _SEARCHES[shape] = statement
+    return statement
 
 
 def utc_now() -> datetime:
@@ -295,30 +364,23 @@ class RecordStore:
         """Return the current version of a record, a given version, or the one valid at a time."""
         rt = self._type(record_type)
         record_id = _nfc(record_id)
-        query = select(_records).where(
-            _records.c.record_type == rt.name, _records.c.record_id == record_id
-        )
         if version is not None and as_of is not None:
             raise LienthongError(
                 "store.bad_read",
                 N_("Ask for a version or for a time, not both."),
                 field="as_of",
             )
+        key = {"record_type": rt.name, "record_id": record_id}
         if version is not None:
-            row = self._connection.execute(query.where(_records.c.version == version)).first()
+            row = self._connection.execute(_GET_VERSION, {**key, "version": version}).first()
             if row is None:
                 raise _not_found(rt.name, record_id, version)
             return _record(row)
         if as_of is not None:
-            query = query.where(_records.c.recorded_at <= _aware(as_of, "as_of"))
+            moment = _aware(as_of, "as_of")
+            row = self._connection.execute(_GET_AS_OF, {**key, "as_of": moment}).first()
         else:
-            query = query.where(
-                _records.c.version
-                == select(_current.c.version)
-                .where(_current.c.record_type == rt.name, _current.c.record_id == record_id)
-                .scalar_subquery()
-            )
-        row = self._connection.execute(query.order_by(_records.c.version.desc()).limit(1)).first()
+            row = self._connection.execute(_GET_CURRENT, key).first()
         if row is None:
             raise _not_found(rt.name, record_id)
         if row.deleted:
@@ -365,27 +427,12 @@ class RecordStore:
         conditions = search.parse_query(rt, where)
         fingerprint = search.query_fingerprint(rt.name, where)
         after = search.decode_cursor(cursor, fingerprint=fingerprint) if cursor else 0
-        joined = _current.join(
-            _records,
-            and_(
-                _records.c.record_type == _current.c.record_type,
-                _records.c.record_id == _current.c.record_id,
-                _records.c.version == _current.c.version,
-            ),
-        )
-        query = (
-            select(_current.c.id, _records)
-            .select_from(joined)
-            .where(
-                _current.c.record_type == rt.name,
-                _current.c.deleted == false(),
-                _current.c.id > after,
-                *(search.condition_clause(rt, condition) for condition in conditions),
-            )
-            .order_by(_current.c.id)
-            .limit(limit + 1)
-        )
-        rows = self._connection.execute(query).all()
+        shape, values = search.bind_conditions(rt, conditions)
+        statement = _SEARCHES.get(shape)
+        if statement is None:
+            statement = _search_statement(shape)
+        values.update(record_type=rt.name, after=after, limit=limit + 1)
+        rows = self._connection.execute(statement, values).all()
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]

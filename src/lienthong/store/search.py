@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from functools import lru_cache
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, select
 
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
@@ -321,75 +322,143 @@ def _parse_one(
         raise _bad_search(record_type, key, value, "give a number") from None
 
 
-def _string_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
-    text: str = condition.value
-    if condition.comparator == "exact":
-        return table.c.value == text
-    # A prefix is the half-open range [text, successor(text)): exact under a byte-order
-    # collation and served by the (record_type, param, value) b-tree.
-    successor = text[:-1] + chr(ord(text[-1]) + 1)
-    return and_(table.c.value >= text, table.c.value < successor)
+def _operands(condition: Condition) -> dict[str, Any]:
+    """Return the values a condition compares with, by name (see ``_match``)."""
+    kind, value = condition.param.kind, condition.value
+    if kind is SearchKind.STRING:
+        if condition.comparator == "exact":
+            return {"value": value}
+        # A prefix is the half-open range [text, successor(text)): exact under a byte-order
+        # collation and served by the (record_type, param, value) b-tree.
+        return {"low": value, "high": value[:-1] + chr(ord(value[-1]) + 1)}
+    if kind is SearchKind.TOKEN:
+        system, code = value
+        # "code" matches in any system; "|code" only without one; "system|code" exactly.
+        return {"code": code} if system is None else {"code": code, "system": system}
+    if kind is SearchKind.DATE:
+        low, high = value
+        return {"low": low, "high": high}
+    if kind is SearchKind.NUMBER:
+        return {"value": value}
+    return {"target_type": condition.param.target, "target_id": value}
 
 
-def _token_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
-    system, code = condition.value
-    if system is None:
-        matches_code: ColumnElement[bool] = table.c.code == code
-        return matches_code
-    return and_(table.c.code == code, table.c.system == system)
-
-
-def _date_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
-    low, high = condition.value
-    # Ranges against ranges, as FHIR defines them: "eq" means the stored period lies
-    # within the searched one, so a search for 1990 finds 1990-05-03 and 1990 itself.
-    comparisons: dict[str, ColumnElement[bool]] = {
-        "eq": and_(table.c.low >= low, table.c.high <= high),
-        "lt": table.c.low < low,
-        "le": table.c.low <= high,
-        "gt": table.c.high > high,
-        "ge": table.c.high >= low,
-        "sa": table.c.low > high,
-        "eb": table.c.high < low,
-    }
-    return comparisons[condition.comparator]
-
-
-def _number_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
-    value = condition.value
-    comparisons: dict[str, ColumnElement[bool]] = {
-        "eq": table.c.value == value,
-        "ne": table.c.value != value,
-        "lt": table.c.value < value,
-        "le": table.c.value <= value,
-        "gt": table.c.value > value,
-        "ge": table.c.value >= value,
-    }
-    return comparisons[condition.comparator]
-
-
-def _reference_clause(table: Table, condition: Condition) -> ColumnElement[bool]:
-    return and_(table.c.target_type == condition.param.target, table.c.target_id == condition.value)
-
-
-_CLAUSES: Final = {
-    SearchKind.STRING: (models.search_string, _string_clause),
-    SearchKind.TOKEN: (models.search_token, _token_clause),
-    SearchKind.DATE: (models.search_date, _date_clause),
-    SearchKind.NUMBER: (models.search_number, _number_clause),
-    SearchKind.REFERENCE: (models.search_reference, _reference_clause),
+_NUMBER_COMPARISONS: Final[dict[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
 }
+
+
+def _match(
+    table: Table, kind: SearchKind, comparator: str, operands: Mapping[str, Any]
+) -> ColumnElement[bool]:
+    """Return the comparison of a condition on its index table, given its operands.
+
+    The operands are the values of ``_operands`` or bound parameters standing for them.
+    """
+    c = table.c
+    if kind is SearchKind.STRING:
+        if comparator == "exact":
+            exact: ColumnElement[bool] = c.value == operands["value"]
+            return exact
+        return and_(c.value >= operands["low"], c.value < operands["high"])
+    if kind is SearchKind.TOKEN:
+        code: ColumnElement[bool] = c.code == operands["code"]
+        return and_(code, c.system == operands["system"]) if "system" in operands else code
+    if kind is SearchKind.DATE:
+        low, high = operands["low"], operands["high"]
+        # Ranges against ranges, as FHIR defines them: "eq" means the stored period lies
+        # within the searched one, so a search for 1990 finds 1990-05-03 and 1990 itself.
+        comparisons: dict[str, Callable[[], ColumnElement[bool]]] = {
+            "eq": lambda: and_(c.low >= low, c.high <= high),
+            "lt": lambda: c.low < low,
+            "le": lambda: c.low <= high,
+            "gt": lambda: c.high > high,
+            "ge": lambda: c.high >= low,
+            "sa": lambda: c.low > high,
+            "eb": lambda: c.high < low,
+        }
+        return comparisons[comparator]()
+    if kind is SearchKind.NUMBER:
+        return _NUMBER_COMPARISONS[comparator](c.value, operands["value"])
+    return and_(c.target_type == operands["target_type"], c.target_id == operands["target_id"])
+
+
+_TABLES: Final = {
+    SearchKind.STRING: models.search_string,
+    SearchKind.TOKEN: models.search_token,
+    SearchKind.DATE: models.search_date,
+    SearchKind.NUMBER: models.search_number,
+    SearchKind.REFERENCE: models.search_reference,
+}
+
+
+def _matching(
+    kind: SearchKind, record_type: Any, param: Any, comparator: str, operands: Mapping[str, Any]
+) -> ColumnElement[bool]:
+    table = _TABLES[kind]
+    matching = select(table.c.resource_id).where(
+        table.c.record_type == record_type,
+        table.c.param == param,
+        _match(table, kind, comparator, operands),
+    )
+    return models.current_records.c.id.in_(matching)
 
 
 def condition_clause(record_type: RecordType, condition: Condition) -> ColumnElement[bool]:
     """Return a WHERE clause on ``current_records`` true for records matching a condition."""
-    table, clause = _CLAUSES[condition.param.kind]
-    matching = select(table.c.resource_id).where(
-        table.c.record_type == record_type.name,
-        table.c.param == condition.param.name,
-        clause(table, condition),
+    param = condition.param
+    return _matching(
+        param.kind, record_type.name, param.name, condition.comparator, _operands(condition)
     )
-    return models.current_records.c.id.in_(matching)
+
+
+#: What the SQL of a list of conditions looks like, whatever their values: for each, its
+#: kind, comparator and the names of its operands. Equal shapes share one statement.
+Shape = tuple[tuple[SearchKind, str, tuple[str, ...]], ...]
+
+
+def bind_conditions(
+    record_type: RecordType, conditions: Sequence[Condition]
+) -> tuple[Shape, dict[str, Any]]:
+    """Return the shape of conditions and the values of ``bound_clauses``' parameters."""
+    shape = []
+    values: dict[str, Any] = {}
+    for index, condition in enumerate(conditions):
+        operands = _operands(condition)
+        shape.append((condition.param.kind, condition.comparator, tuple(operands)))
+        prefix = f"c{index}_"
+        values[prefix + "record_type"] = record_type.name
+        values[prefix + "param"] = condition.param.name
+        for name, value in operands.items():
+            values[prefix + name] = value
+    return tuple(shape), values
+
+
+def bound_clauses(shape: Shape) -> list[ColumnElement[bool]]:
+    """Return WHERE clauses on ``current_records`` for conditions of a shape.
+
+    Their values are bound parameters, named as ``bind_conditions`` gives them, so one
+    statement serves every search of the same shape.
+    """
+    clauses = []
+    for index, (kind, comparator, names) in enumerate(shape):
+        prefix = f"c{index}_"
+        operands: dict[str, Any] = {name: bindparam(prefix + name) for name in names}
+        clauses.append(
+            _matching(
+                kind,
+                bindparam(prefix + "record_type"),
+                bindparam(prefix + "param"),
+                comparator,
+                operands,
+            )
+        )
+    return clauses
 
 
 def query_fingerprint(record_type: str, where: Mapping[str, str | Sequence[str]]) -> str:

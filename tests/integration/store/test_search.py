@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 from tests.integration.store.backends import UowFactory
-from tests.integration.store.example import person, vehicle
+from tests.integration.store.example import PERSON, person, vehicle
 
 from lienthong.errors import LienthongError
+from lienthong.store import records, search
 
 PEOPLE = [
     person("001090000001", full_name="Nguyễn Văn An", birth_date="1990-05-03", height_cm=172),
@@ -235,3 +236,23 @@ class TestPagination:
         with uow() as work, pytest.raises(LienthongError) as caught:
             work.records.search(record_type="Person", limit=limit)
         assert caught.value.code == "store.bad_limit"
+
+
+@pytest.mark.usefixtures("people")
+def test_searches_of_one_shape_share_a_statement_and_bind_only_their_values(
+    uow: UowFactory,
+) -> None:
+    shape, values = search.bind_conditions(PERSON, search.parse_query(PERSON, {"name": "dang"}))
+    assert "dang" in values.values()
+    assert pins(uow, {"name": "nguyen"}) == ["001090000001", "001090000002"]
+    statement = records._SEARCHES[shape]
+    assert pins(uow, {"name": "dang"}) == ["001085000003"]
+    assert pins(uow, {"name": "tran"}) == ["001200000004"]
+    assert records._SEARCHES[shape] is statement
+    # Same parameters, other shapes: another comparator, a token with and without system.
+    assert pins(uow, {"name:exact": "nguyen"}) == []
+    assert pins(uow, {"identifier": "C1234567"}) == ["001200000004"]
+    assert pins(uow, {"identifier": "urn:vn:cmnd|C1234567"}) == []
+    assert pins(uow, {"identifier": "|C1234567"}) == []
+    assert pins(uow, {"birth-date": "lt1990"}) == ["001085000003"]
+    assert pins(uow, {"birth-date": "ge2000"}) == ["001200000004"]
