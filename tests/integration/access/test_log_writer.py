@@ -8,16 +8,16 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from lienthong.access import Access, AccessLogWriter, Action
 from lienthong.access.models import access_log
-from lienthong.store import dialects
+from lienthong.store import create_engine, dialects, sqlite_url
 
 AT = datetime(2025, 7, 1, 1, 0, tzinfo=UTC)
 
@@ -109,10 +109,12 @@ def test_blocking_writes_from_threads_are_committed_in_batches(engine: Engine) -
 
 
 def test_a_write_lock_held_elsewhere_sends_the_batch_to_the_thread_that_waits(
-    engine: Engine,
+    tmp_path: Path, migrated_sqlite: bytes
 ) -> None:
-    if dialects.backend_of(engine.dialect) != "sqlite":
-        pytest.skip("only SQLite commits on the event loop")
+    # Only SQLite commits on the event loop, so only SQLite can hand a batch over.
+    path = tmp_path / "node.db"
+    path.write_bytes(migrated_sqlite)
+    engine = create_engine(sqlite_url(path))
     writer = AccessLogWriter(engine)
     holder = engine.connect()
     holder.begin()  # BEGIN IMMEDIATE: the write lock is taken
@@ -135,6 +137,7 @@ def test_a_write_lock_held_elsewhere_sends_the_batch_to_the_thread_that_waits(
     writer.close()
     assert time.perf_counter() - started >= 0.25  # it waited for the lock, it did not fail
     assert [row[0] for row in _rows(engine)] == [request_id]
+    engine.dispose()
 
 
 def test_close_writes_what_is_queued_and_a_later_write_starts_again(engine: Engine) -> None:
