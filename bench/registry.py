@@ -21,6 +21,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -396,17 +397,20 @@ def _imports(
     raw_db: Path,
     backends: list[str],
 ) -> None:
-    generated = run_phase("_generate", str(args.people), str(args.seed), str(data))
-    print(
-        f"generate: {generated['records']:,} records of six registries in {generated['seconds']:.0f} s "
-        f"({generated['records'] / generated['seconds']:,.0f} records/s), peak RSS {generated['peak_rss_mb']:.0f} MB",
-        flush=True,
-    )
+    manifest = data / "manifest.json"
+    if manifest.is_file() and _same_run(manifest, args):
+        print(f"generate: reusing the data of an earlier run in {data}", flush=True)
+    else:
+        _generate(args, data)
 
     print(
         f"\n{'import of persons':<28}{'lienthong':>14}{'baseline':>14}{'ratio':>8}  {'peak RSS':>9}  baseline"
     )
     if "sqlite" in backends:
+        # Imports are measured into empty databases: clear those of an earlier run.
+        for stale in (*work.glob("raw.sqlite*"), *work.glob("node.sqlite*")):
+            stale.unlink()
+        shutil.rmtree(work / "state", ignore_errors=True)
         raw = run_phase("_raw_sqlite", str(persons), str(raw_db))
         imported = run_phase("_import", str(persons), sqlite_url, str(work / "state"))
         _import_line("SQLite (rows/s)", imported, raw, "executemany into a bare table")
@@ -425,6 +429,21 @@ def _imports(
         finally:
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _same_run(manifest: Path, args: argparse.Namespace) -> bool:
+    """Tell whether generated data in the work dir is for the same people and seed."""
+    written = json.loads(manifest.read_text(encoding="utf-8"))
+    return bool(written.get("people") == args.people and written.get("seed") == args.seed)
+
+
+def _generate(args: argparse.Namespace, data: Path) -> None:
+    generated = run_phase("_generate", str(args.people), str(args.seed), str(data))
+    print(
+        f"generate: {generated['records']:,} records of six registries in {generated['seconds']:.0f} s "
+        f"({generated['records'] / generated['seconds']:,.0f} records/s), peak RSS {generated['peak_rss_mb']:.0f} MB",
+        flush=True,
+    )
 
 
 def _http(
