@@ -22,6 +22,7 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store.unit_of_work import UnitOfWork
 from lienthong.systems.core.countries import COUNTRIES
+from lienthong.systems.definition import Reference, SearchKind, SearchParam, extract
 from lienthong.vn import units
 from lienthong.vn.ids import TaxCodeKind, parse_pin, parse_tax_code
 from lienthong.vn.text import PartialDate, normalize, parse_date
@@ -319,6 +320,31 @@ def party_token(party: Mapping[str, Any] | None) -> tuple[str, str] | None:
     if party.get("enterprise"):
         return ("enterprise", str(party["enterprise"]))
     return None
+
+
+def party_tokens(path: str) -> Callable[[Mapping[str, Any]], list[tuple[str, str] | None]]:
+    """Index the party or parties at a dotted path as tokens: ``person|<pin>``, ``enterprise|<code>``."""
+
+    def tokens(content: Mapping[str, Any]) -> list[tuple[str, str] | None]:
+        return [party_token(party) for party in extract(path, content)]
+
+    return tokens
+
+
+def party_search(prefix: str, path: str) -> tuple[SearchParam, SearchParam]:
+    """Return the reference search parameters ``<prefix>-person`` and ``<prefix>-enterprise``."""
+    person, enterprise = (
+        (f"{prefix}-person", f"{prefix}-enterprise") if prefix else ("person", "enterprise")
+    )
+    return (
+        SearchParam(person, SearchKind.REFERENCE, f"{path}.person", target="Person"),
+        SearchParam(enterprise, SearchKind.REFERENCE, f"{path}.enterprise", target="Enterprise"),
+    )
+
+
+def party_references(path: str) -> tuple[Reference, Reference]:
+    """Return the enforced references of a party: the person or the enterprise must exist."""
+    return (Reference(f"{path}.person", "Person"), Reference(f"{path}.enterprise", "Enterprise"))
 
 
 def get_path(content: Mapping[str, Any], path: str) -> Any:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from lienthong.i18n import N_
 from lienthong.store.unit_of_work import UnitOfWork
 from lienthong.systems import RecordType, Reference, SearchKind, SearchParam, Service, System
-from lienthong.systems.core.fields import current_content, party_token
+from lienthong.systems.core.fields import (
+    current_content,
+    party_references,
+    party_search,
+    party_tokens,
+)
 from lienthong.systems.core.finance.models import BudgetUnit, FeePayment
-
-
-def _payer(content: Mapping[str, Any]) -> list[tuple[str, str] | None]:
-    # A list: a bare tuple returned by an extractor would be read as several values.
-    return [party_token(content.get("payer"))]
-
 
 BUDGET_UNIT = RecordType(
     name="BudgetUnit",
@@ -49,16 +47,12 @@ FEE_PAYMENT = RecordType(
         SearchParam("amount", SearchKind.NUMBER, "amount"),
         SearchParam("channel", SearchKind.TOKEN, "channel"),
         SearchParam("province", SearchKind.TOKEN, "province"),
-        SearchParam("payer", SearchKind.TOKEN, _payer),
-        SearchParam("payer-person", SearchKind.REFERENCE, "payer.person", target="Person"),
-        SearchParam(
-            "payer-enterprise", SearchKind.REFERENCE, "payer.enterprise", target="Enterprise"
-        ),
+        SearchParam("payer", SearchKind.TOKEN, party_tokens("payer")),
+        *party_search("payer", "payer"),
     ),
     references=(
         Reference("collecting_unit", "BudgetUnit"),
-        Reference("payer.person", "Person"),
-        Reference("payer.enterprise", "Enterprise"),
+        *party_references("payer"),
     ),
     partition="province",
     # A payer may be a person: who paid what, for which procedure, is personal data.

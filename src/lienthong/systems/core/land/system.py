@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store.unit_of_work import UnitOfWork
-from lienthong.systems import RecordType, Reference, SearchKind, SearchParam, Service, System
+from lienthong.systems import RecordType, SearchKind, SearchParam, Service, System
 from lienthong.systems.core.fields import (
     current_content,
     get_path,
-    party_token,
+    party_references,
+    party_search,
+    party_tokens,
     today_in_vietnam,
 )
 from lienthong.systems.core.land.models import Parcel
 from lienthong.vn.ids import parse_parcel
-
-
-def _parties(list_field: str, party_field: str) -> Callable[[Mapping[str, Any]], list[Any]]:
-    """Index the parties of a list as tokens: ``person|<pin>`` or ``enterprise|<code>``."""
-
-    def extract(content: Mapping[str, Any]) -> list[Any]:
-        return [party_token(item.get(party_field)) for item in content.get(list_field) or []]
-
-    return extract
-
 
 PARCEL = RecordType(
     name="Parcel",
@@ -41,24 +32,14 @@ PARCEL = RecordType(
         SearchParam("land-use", SearchKind.TOKEN, "land_uses.code"),
         SearchParam("area", SearchKind.NUMBER, "area_m2"),
         SearchParam("certificate", SearchKind.TOKEN, "certificate.number"),
-        SearchParam("holder", SearchKind.TOKEN, _parties("right_holders", "holder")),
-        SearchParam(
-            "holder-person", SearchKind.REFERENCE, "right_holders.holder.person", target="Person"
-        ),
-        SearchParam(
-            "holder-enterprise",
-            SearchKind.REFERENCE,
-            "right_holders.holder.enterprise",
-            target="Enterprise",
-        ),
+        SearchParam("holder", SearchKind.TOKEN, party_tokens("right_holders.holder")),
+        *party_search("holder", "right_holders.holder"),
         SearchParam("encumbrance", SearchKind.TOKEN, "encumbrances.kind"),
-        SearchParam("encumbrance-holder", SearchKind.TOKEN, _parties("encumbrances", "holder")),
+        SearchParam("encumbrance-holder", SearchKind.TOKEN, party_tokens("encumbrances.holder")),
     ),
     references=(
-        Reference("right_holders.holder.person", "Person"),
-        Reference("right_holders.holder.enterprise", "Enterprise"),
-        Reference("encumbrances.holder.person", "Person"),
-        Reference("encumbrances.holder.enterprise", "Enterprise"),
+        *party_references("right_holders.holder"),
+        *party_references("encumbrances.holder"),
     ),
     partition="province",
     personal_data=True,

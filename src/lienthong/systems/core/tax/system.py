@@ -8,8 +8,13 @@ from typing import Any, Final
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store.unit_of_work import UnitOfWork
-from lienthong.systems import RecordType, Reference, SearchKind, SearchParam, Service, System
-from lienthong.systems.core.fields import current_content, today_in_vietnam
+from lienthong.systems import RecordType, SearchKind, SearchParam, Service, System
+from lienthong.systems.core.fields import (
+    current_content,
+    party_references,
+    party_search,
+    today_in_vietnam,
+)
 from lienthong.systems.core.tax.models import Taxpayer
 from lienthong.vn.ids import parse_tax_code
 
@@ -30,13 +35,9 @@ TAXPAYER = RecordType(
         SearchParam("debt", SearchKind.NUMBER, "debt.amount_owed"),
         SearchParam("overdue", SearchKind.NUMBER, "debt.overdue_amount"),
         SearchParam("overdue-since", SearchKind.DATE, "debt.oldest_overdue_on"),
-        SearchParam("person", SearchKind.REFERENCE, "subject.person", target="Person"),
-        SearchParam("enterprise", SearchKind.REFERENCE, "subject.enterprise", target="Enterprise"),
+        *party_search("", "subject"),
     ),
-    references=(
-        Reference("subject.person", "Person"),
-        Reference("subject.enterprise", "Enterprise"),
-    ),
+    references=party_references("subject"),
     partition="authority.province",
     # Individuals are taxpayers too, and a person's tax debt is personal data.
     personal_data=True,

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store.unit_of_work import UnitOfWork
-from lienthong.systems import RecordType, Reference, SearchKind, SearchParam, Service, System
-from lienthong.systems.core.fields import current_content, party_token
+from lienthong.systems import RecordType, SearchKind, SearchParam, Service, System
+from lienthong.systems.core.fields import (
+    current_content,
+    party_references,
+    party_search,
+    party_tokens,
+)
 from lienthong.systems.core.vehicles.models import Vehicle
 from lienthong.vn.ids import parse_plate
-
-
-def _owner(content: Mapping[str, Any]) -> list[tuple[str, str] | None]:
-    # A list: a bare tuple returned by an extractor would be read as several values.
-    return [party_token(content.get("owner"))]
-
 
 VEHICLE = RecordType(
     name="Vehicle",
@@ -34,16 +32,10 @@ VEHICLE = RecordType(
         SearchParam("status", SearchKind.TOKEN, "status"),
         SearchParam("province", SearchKind.TOKEN, "province"),
         SearchParam("registered", SearchKind.DATE, "registered_on"),
-        SearchParam("owner", SearchKind.TOKEN, _owner),
-        SearchParam("owner-person", SearchKind.REFERENCE, "owner.person", target="Person"),
-        SearchParam(
-            "owner-enterprise", SearchKind.REFERENCE, "owner.enterprise", target="Enterprise"
-        ),
+        SearchParam("owner", SearchKind.TOKEN, party_tokens("owner")),
+        *party_search("owner", "owner"),
     ),
-    references=(
-        Reference("owner.person", "Person"),
-        Reference("owner.enterprise", "Enterprise"),
-    ),
+    references=(*party_references("owner"),),
     partition="province",
     personal_data=True,
 )
