@@ -55,6 +55,16 @@ def typed_signature(endpoint: Callable[..., Any], **parameters: tuple[Any, Any])
     )
 
 
+def _if_match() -> tuple[Any, Any]:
+    """Declare the If-Match header a write must carry (a new declaration for each route)."""
+    return (str | None, Header(None, alias="If-Match", description="The version read."))
+
+
+def _with_etag(record: Record) -> Response:
+    """Answer with one record version, its version as the ETag."""
+    return json_response(record_data(record), headers={"ETag": etag(record.version)})
+
+
 def _expected_version(if_match: str | None) -> int:
     if if_match is None:
         raise LienthongError(
@@ -296,7 +306,7 @@ class RecordRoutes:
                 record = await self._read(
                     caller, Action.READ, [record_id], read, by_identifier=True
                 )
-                return json_response(record_data(record), headers={"ETag": etag(record.version)})
+                return _with_etag(record)
 
             typed_signature(
                 get_record,
@@ -352,7 +362,7 @@ class RecordRoutes:
                 record = await self._read(
                     caller, Action.HISTORY, [record_id], read, by_identifier=True
                 )
-                return json_response(record_data(record), headers={"ETag": etag(record.version)})
+                return _with_etag(record)
 
             typed_signature(
                 version,
@@ -449,17 +459,14 @@ class RecordRoutes:
                         expected_version=expected,
                     ),
                 )
-                return json_response(record_data(record), headers={"ETag": etag(record.version)})
+                return _with_etag(record)
 
             typed_signature(
                 update,
                 record_id=(str, path_id),
                 body=(model, Body()),
                 caller=(Caller, writes),
-                if_match=(
-                    str | None,
-                    Header(None, alias="If-Match", description="The version read."),
-                ),
+                if_match=_if_match(),
             )
             router.add_api_route(
                 f"{self.base}/{{record_id}}",
@@ -485,16 +492,13 @@ class RecordRoutes:
                         record_type=name, record_id=record_id, expected_version=expected
                     ),
                 )
-                return json_response(record_data(record), headers={"ETag": etag(record.version)})
+                return _with_etag(record)
 
             typed_signature(
                 delete,
                 record_id=(str, path_id),
                 caller=(Caller, writes),
-                if_match=(
-                    str | None,
-                    Header(None, alias="If-Match", description="The version read."),
-                ),
+                if_match=_if_match(),
             )
             router.add_api_route(
                 f"{self.base}/{{record_id}}",
