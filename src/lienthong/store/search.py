@@ -487,12 +487,17 @@ def decode_cursor(cursor: str, *, fingerprint: str) -> int:
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
         after, matches = None, False
     if not isinstance(after, int) or isinstance(after, bool) or not matches:
-        raise LienthongError(
-            "store.bad_cursor",
-            N_(
-                "The page cursor is not one this search returned. Start the search again"
-                " without a cursor and follow the cursors it gives."
-            ),
-            field="cursor",
-        )
+        raise bad_cursor()
     return after
+
+
+def bad_cursor() -> LienthongError:
+    """Return the error for a cursor this store did not hand out for this query."""
+    return LienthongError(
+        "store.bad_cursor",
+        N_(
+            "The page cursor is not one this search returned. Start the search again"
+            " without a cursor and follow the cursors it gives."
+        ),
+        field="cursor",
+    )

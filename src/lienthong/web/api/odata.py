@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, not_, or_, select
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store import models, search
+from lienthong.store.query import OrderKey
 from lienthong.store.records import MAX_PAGE
 from lienthong.systems.definition import RecordType, SearchKind
 from lienthong.vn.text import fold
@@ -36,7 +37,6 @@ MAX_TERMS: Final = 32
 
 #: The orders a search can be paged in: creation (the store's own), identifier, last write.
 ORDER_KEYS: Final = ("created", "id", "recorded_at")
-OrderKey = Literal["created", "id", "recorded_at"]
 
 _COMPARISONS: Final = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 _FUNCTIONS: Final = frozenset({"contains", "startswith"})

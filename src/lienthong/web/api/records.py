@@ -22,12 +22,12 @@ from lienthong.access import OK, Access, Action, Permission, log_access
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store import Record, RecordStore
+from lienthong.store.query import RecordQuery, Result, run_query
 from lienthong.systems.definition import Operation, RecordType, SearchKind, System
 from lienthong.web.api.auth import PURPOSE_HEADER, USER_HEADER, Authorize, Caller
 from lienthong.web.api.context import ApiContext, Read
 from lienthong.web.api.errors import documented
-from lienthong.web.api.odata import MAX_SKIP, MAX_TOP, Options, parse_options
-from lienthong.web.api.query import Result, run_search
+from lienthong.web.api.odata import MAX_SKIP, MAX_TOP, Options, filter_clause, parse_options
 from lienthong.web.api.render import etag, json_response, record_data
 from lienthong.web.api.routing import LeanRoute
 
@@ -256,7 +256,23 @@ class RecordRoutes:
 
         def read(connection: Connection, records: RecordStore) -> Result:
             if options.needs_query:
-                return run_search(connection, self.record_type, options)
+                clause = (
+                    filter_clause(self.record_type, options.filter)
+                    if options.filter is not None
+                    else None
+                )
+                query = RecordQuery(
+                    where=options.where,
+                    clause=clause,
+                    clause_text=options.filter_text,
+                    order=options.order,
+                    descending=options.descending,
+                    top=options.top,
+                    skip=options.skip,
+                    count=options.count,
+                    cursor=options.skiptoken,
+                )
+                return run_query(connection, self.record_type, query)
             page = records.search(
                 record_type=self.record_type.name,
                 where=options.where,

@@ -1,8 +1,9 @@
-"""Searches the store's own ``search`` cannot answer: OData filters, other orders, counts.
+"""Searches beyond :meth:`RecordStore.search`: an extra clause, other orders, offsets, counts.
 
 The query is the store's (current records joined to their current version, live ones
-only, the search index for conditions) with the filter's clause added, ordered by a key
-and the record's surrogate key, and paged by a keyset cursor bound to the query.
+only, the search index for conditions) with the caller's clause added (the API compiles
+OData ``$filter`` into one), ordered by a key and the record's surrogate key, and paged
+by a keyset cursor bound to the query.
 """
 
 from __future__ import annotations
@@ -11,21 +12,39 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from lienthong.errors import LienthongError
-from lienthong.i18n import N_
-from lienthong.store import Record, models, search
+from lienthong.store import models, search
+from lienthong.store.records import Record, _record
+from lienthong.store.search import bad_cursor
 from lienthong.systems.definition import RecordType
-from lienthong.web.api.odata import Options, filter_clause
 
 _current = models.current_records
 _records = models.records
+
+
+OrderKey = Literal["created", "id", "recorded_at"]
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """A search: parameters, an extra clause (with the text it came from), order and paging."""
+
+    where: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    clause: ColumnElement[bool] | None = None
+    clause_text: str | None = None
+    order: OrderKey = "created"
+    descending: bool = False
+    top: int = 50
+    skip: int = 0
+    count: bool = False
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,13 +56,13 @@ class Result:
     count: int | None
 
 
-def fingerprint(record_type: RecordType, options: Options) -> str:
+def fingerprint(record_type: RecordType, options: RecordQuery) -> str:
     """Return a digest of everything that shapes a search's pages except the paging itself."""
     payload = json.dumps(
         [
             record_type.name,
             sorted(options.where.items()),
-            options.filter_text,
+            options.clause_text,
             options.order,
             options.descending,
             options.count,
@@ -51,18 +70,6 @@ def fingerprint(record_type: RecordType, options: Options) -> str:
         ensure_ascii=False,
     ).encode("utf-8")
     return hashlib.sha256(payload).hexdigest()[:16]
-
-
-def _bad_cursor() -> LienthongError:
-    # The store's own code and message: to a client, a cursor is a cursor.
-    return LienthongError(
-        "store.bad_cursor",
-        N_(
-            "The page cursor is not one this search returned. Start the search again"
-            " without a cursor and follow the cursors it gives."
-        ),
-        field="cursor",
-    )
 
 
 def encode_cursor(*, after: int, key: Any, fingerprint: str) -> str:
@@ -80,28 +87,13 @@ def decode_cursor(cursor: str, *, fingerprint: str) -> tuple[int, Any]:
         payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after, key, matches = payload["a"], payload["k"], payload["q"] == fingerprint
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
-        raise _bad_cursor() from None
+        raise bad_cursor() from None
     if not matches or not isinstance(after, int) or isinstance(after, bool):
-        raise _bad_cursor()
+        raise bad_cursor()
     return after, key
 
 
-def _record(row: Row[Any]) -> Record:
-    return Record(
-        record_type=row.record_type,
-        record_id=row.record_id,
-        version=row.version,
-        schema_version=row.schema_version,
-        owner_node=row.owner_node,
-        partition=row.partition_key,
-        content=dict(row.content),
-        content_hash=row.content_hash,
-        recorded_at=row.recorded_at,
-        deleted=row.deleted,
-    )
-
-
-def _order_column(options: Options) -> ColumnElement[Any]:
+def _order_column(options: RecordQuery) -> ColumnElement[Any]:
     columns: dict[str, ColumnElement[Any]] = {
         "created": _current.c.id,
         "id": _current.c.record_id,
@@ -110,7 +102,7 @@ def _order_column(options: Options) -> ColumnElement[Any]:
     return columns[options.order]
 
 
-def _after(options: Options, after: int, key: Any) -> ColumnElement[bool]:
+def _after(options: RecordQuery, after: int, key: Any) -> ColumnElement[bool]:
     ident = _current.c.id
     if options.order == "created":
         return ident < after if options.descending else ident > after
@@ -119,22 +111,22 @@ def _after(options: Options, after: int, key: Any) -> ColumnElement[bool]:
         try:
             key = datetime.fromisoformat(key)
         except (TypeError, ValueError):
-            raise _bad_cursor() from None
+            raise bad_cursor() from None
     elif not isinstance(key, str):
-        raise _bad_cursor()
+        raise bad_cursor()
     if options.descending:
         return or_(column < key, and_(column == key, ident < after))
     return or_(column > key, and_(column == key, ident > after))
 
 
-def run_search(connection: Connection, record_type: RecordType, options: Options) -> Result:
-    """Return one page of the live records a search's parameters and filter match."""
+def run_query(connection: Connection, record_type: RecordType, options: RecordQuery) -> Result:
+    """Return one page of the live records a query's parameters and clause match."""
     conditions = [
         search.condition_clause(record_type, condition)
         for condition in search.parse_query(record_type, options.where)
     ]
-    if options.filter is not None:
-        conditions.append(filter_clause(record_type, options.filter))
+    if options.clause is not None:
+        conditions.append(options.clause)
     matching = [
         _current.c.record_type == record_type.name,
         _current.c.deleted == false(),
@@ -142,8 +134,8 @@ def run_search(connection: Connection, record_type: RecordType, options: Options
     ]
     digest = fingerprint(record_type, options)
     paging: list[ColumnElement[bool]] = []
-    if options.skiptoken:
-        paging.append(_after(options, *decode_cursor(options.skiptoken, fingerprint=digest)))
+    if options.cursor:
+        paging.append(_after(options, *decode_cursor(options.cursor, fingerprint=digest)))
     column = _order_column(options)
     joined = _current.join(
         _records,
