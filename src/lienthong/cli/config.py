@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.i18n import _
-from lienthong.settings import describe
+from lienthong.settings import SOURCES, describe
 
 help_language()
 app = typer.Typer(
@@ -57,5 +57,5 @@ def show(
     for header in (_("Setting"), _("Environment variable"), _("Value"), _("Source"), _("Meaning")):
         table.add_column(header)
     for s in shown:
-        table.add_row(s.name, s.env, s.value, _(s.source), _(s.description))
+        table.add_row(s.name, s.env, s.value, _(SOURCES[s.source]), _(s.description))
     Console().print(table)

@@ -63,20 +63,12 @@ def _units(text: str) -> list[Finding]:
     found: dict[tuple[str, str], units.Unit] = {}
     for on in (None, units.LAST_DAY_BEFORE_REFORM):
         try:
-            matches = (
-                [units.unit(text, level=level, on=on) for level in _levels(text)]
-                if text.isdigit()
-                else units.find(text, on=on)
-            )
+            matches = [units.unit(text, on=on)] if text.isdigit() else units.find(text, on=on)
         except VnError:
             continue
         for unit in matches[:5]:
             found.setdefault((unit.level, unit.code + str(unit.valid_to)), unit)
     return [Finding(N_("Administrative unit"), _unit_rows(u)) for u in found.values()]
-
-
-def _levels(code: str) -> list[units.Level]:
-    return {2: ["province"], 3: ["district"], 5: ["commune"]}[len(code)]  # type: ignore[return-value]
 
 
 def _legacy(text: str) -> list[Finding]:
