@@ -1,0 +1,1 @@
+"""The exchange layer: signed, authorized, audited calls between the agencies' systems."""
