@@ -76,6 +76,80 @@ class Settings(BaseSettings):
         default=8080, ge=1, le=65535, description=N_("Port the node's HTTP API listens on.")
     )
 
+    network_instance: str = Field(
+        default="VN",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description=N_("The exchange network's instance, the first part of every X-Road identifier."),
+    )
+    gateway_host: str = Field(
+        default="127.0.0.1",
+        description=N_(
+            "Address the gateway's client side listens on: keep it on the node's internal network."
+        ),
+    )
+    gateway_port: int = Field(
+        default=8081,
+        ge=1,
+        le=65535,
+        description=N_("Port where the node's own systems call other agencies (X-Road REST protocol)."),
+    )
+    gateway_tls_host: str = Field(
+        default="127.0.0.1",
+        description=N_("Address other nodes' gateways reach this node at (mutual TLS)."),
+    )
+    gateway_tls_port: int = Field(
+        default=5500,
+        ge=1,
+        le=65535,
+        description=N_("Port other nodes' gateways call this node on (mutual TLS)."),
+    )
+    directory_url: str | None = Field(
+        default=None,
+        description=N_(
+            "Where the node fetches the signed directory (central's gateway, https://…/directory). Default: none, for the network authority itself."
+        ),
+    )
+    directory_poll_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=N_("How often the node fetches the directory; failures back off up to ten times this."),
+    )
+    exchange_window_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=N_("How far a message's timestamp may be from this node's clock, either way."),
+    )
+    exchange_max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=0,
+        description=N_("The largest request or response body a gateway passes on, in bytes."),
+    )
+    exchange_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=N_("How long a gateway waits for the next part of a body before it gives up."),
+    )
+    exchange_upstream_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=N_("How long a gateway waits for the provider system or node to answer."),
+    )
+    exchange_audit_bodies: bool = Field(
+        default=False,
+        description=N_("Whether the audit log keeps request and response bodies, not only their hashes."),
+    )
+    exchange_upstreams: dict[str, str] = Field(
+        default={},
+        description=N_(
+            "Services this node provides from another system: service id → base URL. Registries the node hosts need none."
+        ),
+    )
+    audit_checkpoint_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description=N_("How often the gateway signs a checkpoint of the audit log and has central witness it."),
+    )
+
     @property
     def effective_database_url(self) -> str:
         """Return the database URL, defaulting to ``<state_dir>/node.sqlite``."""

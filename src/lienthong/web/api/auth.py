@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from lienthong.access import Permission, Role, TokenCache, allows
 from lienthong.access.models import PURPOSE_LENGTH, USER_LENGTH
 from lienthong.errors import LienthongError
+from lienthong.exchange.caller import EXCHANGE_CALLER, ExchangeCaller
 from lienthong.i18n import N_
 
 #: The header stating why personal data is read (free text, percent-encoded UTF-8 allowed).
@@ -109,7 +110,37 @@ class Authorize(Authorization):
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
         """Return the caller, or refuse the request."""
+        exchange = request.scope.get(EXCHANGE_CALLER)
+        if isinstance(exchange, ExchangeCaller):
+            return self.exchange_caller(exchange)
         return await self.caller(request, None if credentials is None else credentials.credentials)
+
+    def exchange_caller(self, exchange: ExchangeCaller) -> Caller:
+        """Return the caller of an in-process call the node's gateway already authorized.
+
+        The grant it was checked against names the endpoint, so a read grant yields a
+        reader and a grant on a writing method a writer; administration stays out of reach.
+        """
+        role = Role.WRITER if exchange.writes else Role.READER
+        if not allows(role, self.permission):
+            raise LienthongError(
+                "access.forbidden",
+                N_(
+                    "The client {client} has the role {role}; this request needs the role"
+                    " {needed}. Ask the node's administrator for a token with that role."
+                ),
+                field="role",
+                client=exchange.client,
+                role=role.value,
+                needed=_NEEDED[self.permission].value,
+            )
+        return Caller(
+            client=exchange.client,
+            role=role,
+            token_id=f"grant:{exchange.grant_id}",
+            purpose=exchange.purpose or None,
+            user_id=exchange.user_id or None,
+        )
 
     async def caller(self, request: Request, token: str | None) -> Caller:
         """Return the caller a bearer token (None when the request has none) makes, or refuse."""

@@ -1,0 +1,411 @@
+"""The provider side of a gateway: where other nodes' signed calls arrive over mutual TLS.
+
+Every check happens before anything reaches the provider system, in this order: the
+directory is in force; the TLS peer is a node of the directory and not revoked; it is the
+node the message says sent it, and that node hosts the calling client; the headers and
+the service path are well formed; the timestamp is inside the window; the body is within
+the size limit and arrives in time; the signature verifies with the sender's key; the
+message id is new; the service is hosted here; a grant lets the client call this endpoint
+for the stated purpose. A refusal is answered signed (the client's gateway can trust
+it), with ``X-Road-Error``, and audited like any call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from urllib.parse import parse_qs
+
+from lienthong.errors import LienthongError
+from lienthong.exchange import messages as m
+from lienthong.exchange import metaservices
+from lienthong.exchange.caller import ExchangeCaller
+from lienthong.exchange.directory.models import Directory, NodeEntry
+from lienthong.exchange.gateway.bodies import Spool, declared_length, read_request_body
+from lienthong.exchange.gateway.context import (
+    CallRecord,
+    Gateway,
+    Receive,
+    Scope,
+    Send,
+    Timer,
+    logger,
+    refusal,
+)
+from lienthong.exchange.gateway.tls import PEER_CERTIFICATE
+from lienthong.exchange.gateway.upstream import Upstream, UpstreamResponse
+from lienthong.exchange.identifiers import ClientId, ServiceId, split_service_path
+from lienthong.exchange.pki import peer_node
+from lienthong.i18n import N_
+
+PREFIX = "/r1/"
+
+
+def _refuse(code: str, template: str, *, field: str, **params: str) -> LienthongError:
+    return LienthongError(code, template, field=field, **params)
+
+
+class ProviderGateway:
+    """The ASGI app of a node's provider side."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        upstreams: Mapping[str, Upstream],
+        extra_routes: Mapping[str, object] | None = None,
+    ) -> None:
+        self.gateway = gateway
+        #: By service id: how each service hosted here is reached.
+        self.upstreams = dict(upstreams)
+        #: Other apps mounted by exact path (central's ``/directory``).
+        self.extra = dict(extra_routes or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection event."""
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        mounted = self.extra.get(scope["path"])
+        if mounted is not None:
+            await mounted(scope, receive, send)  # type: ignore[operator]
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check, forward and answer one call; audit it whatever happens."""
+        g = self.gateway
+        timer = Timer()
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        message_id = headers.get(m.MESSAGE_ID, "")[: m.HEADER_LIMIT]
+        record = _Call(message_id=message_id, client=headers.get(m.CLIENT, "")[:255])
+        sender: NodeEntry | None = None
+        request_envelope: m.Envelope | None = None
+        body: Spool | None = None
+        answer: UpstreamResponse | None = None
+        try:
+            directory = g.directory.current()
+            sender = self._peer(scope, directory, headers)
+            request_envelope, service, rest = self._parse(scope, headers, sender, directory)
+            record.service = f"{service}{rest}"
+            record.purpose = request_envelope.purpose
+            record.user_id = request_envelope.user_id
+            declared_length(headers, limit=g.max_body)
+            body = await read_request_body(receive, limit=g.max_body, timeout=g.body_timeout)
+            record.request_size = body.size
+            request_envelope = _with_body(request_envelope, body.digest, headers)
+            request_envelope.verify(
+                m.header_value(headers, m.SIGNATURE, required=True), sender.public_key
+            )
+            record.request_hash = request_envelope.digest()
+            g.replay.check(sender=sender.node_id, message_id=message_id, now=g.clock())
+            answer = await self._answer(directory, request_envelope, service, rest, headers, body)
+        except LienthongError as error:
+            record.outcome = error.code
+            status, payload, extra = refusal(error, "ServerProxy", message_id)
+            answer = UpstreamResponse(
+                status=status, headers=extra, body=Spool(limit=len(payload) + 1)
+            )
+            answer.body.write(payload)
+        finally:
+            if body is not None:
+                body.close()
+        try:
+            await self._respond(send, answer, sender, request_envelope, record)
+        finally:
+            answer.body.close()
+            record.status = answer.status
+            record.response_size = answer.body.size
+            await self._audit(record, timer)
+
+    # -- the checks ---------------------------------------------------------------------------
+
+    def _peer(self, scope: Scope, directory: Directory, headers: dict[str, str]) -> NodeEntry:
+        certificate = scope.get(PEER_CERTIFICATE)
+        if not certificate:
+            raise _refuse(
+                "exchange.tls.no_certificate",
+                N_(
+                    "The connection presented no TLS certificate. Gateways call each other"
+                    " with their node certificate from the network CA."
+                ),
+                field="tls",
+            )
+        peer = peer_node(directory=directory, certificate_der=certificate, now=self.gateway.clock())
+        sender = m.header_value(headers, m.SENDER, required=True)
+        if sender != peer.node_id:
+            raise _refuse(
+                "exchange.sender.mismatch",
+                N_(
+                    "The message says node {claimed} sent it, but the connection is from"
+                    " node {node}."
+                ),
+                field=m.SENDER,
+                claimed=sender[:80],
+                node=peer.node_id,
+            )
+        return peer
+
+    def _parse(
+        self, scope: Scope, headers: dict[str, str], sender: NodeEntry, directory: Directory
+    ) -> tuple[m.Envelope, ServiceId, str]:
+        g = self.gateway
+        raw_path = scope.get("raw_path") or scope["path"].encode("latin-1")
+        path = raw_path.decode("latin-1")
+        if not path.startswith(PREFIX):
+            raise _refuse(
+                "exchange.path.protocol",
+                N_("Gateways are called at /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/…."),
+                field="path",
+            )
+        service, rest = split_service_path(path[len(PREFIX) :])
+        client = ClientId.parse(m.header_value(headers, m.CLIENT, required=True))
+        host = directory.host_of(client)
+        if host is None or host.node_id != sender.node_id:
+            raise _refuse(
+                "exchange.client.unknown",
+                N_(
+                    "{client} is not a subsystem of node {node} in the directory. Register it"
+                    " with the network authority."
+                ),
+                field=m.CLIENT,
+                client=str(client),
+                node=sender.node_id,
+            )
+        message_id = m.header_value(headers, m.MESSAGE_ID, required=True)
+        stamp = m.header_value(headers, m.TIMESTAMP, required=True)
+        m.check_window(m.parse_timestamp(stamp), now=g.clock(), window=g.window)
+        envelope = m.Envelope(
+            kind="request",
+            sender=sender.node_id,
+            recipient=g.node_id,
+            method=scope["method"],
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            client=str(client),
+            message_id=message_id,
+            user_id=m.header_value(headers, m.USER_ID),
+            issue=m.header_value(headers, m.ISSUE),
+            purpose=m.header_value(headers, m.PURPOSE),
+            body_hash="",
+            timestamp=stamp,
+        )
+        return envelope, service, rest
+
+    async def _answer(
+        self,
+        directory: Directory,
+        envelope: m.Envelope,
+        service: ServiceId,
+        rest: str,
+        headers: dict[str, str],
+        body: Spool,
+    ) -> UpstreamResponse:
+        g = self.gateway
+        client = ClientId.parse(envelope.client)
+        provider = directory.host_of(service.provider)
+        if provider is None or provider.node_id != g.node_id:
+            raise _refuse(
+                "exchange.service.not_here",
+                N_("The subsystem of {service} is not hosted by node {node}."),
+                field="path",
+                service=str(service),
+                node=g.node_id,
+            )
+        if service.service_code in metaservices.PROVIDER_METASERVICES and not rest:
+            return _json_answer(self._metaservice(directory, client, service, envelope.query))
+        if directory.service(service) is None:
+            raise metaservices.unknown_service(service)
+        grant = directory.check_grant(
+            client=client,
+            service=service,
+            method=envelope.method,
+            path=rest,
+            purpose=envelope.purpose or None,
+            at=g.clock(),
+        )
+        upstream = self.upstreams.get(str(service))
+        if upstream is None:
+            raise _refuse(
+                "exchange.service.not_here",
+                N_("The subsystem of {service} is not hosted by node {node}."),
+                field="path",
+                service=str(service),
+                node=g.node_id,
+            )
+        caller = ExchangeCaller(
+            client=envelope.client,
+            purpose=envelope.purpose,
+            user_id=envelope.user_id,
+            grant_id=grant.grant_id,
+            message_id=envelope.message_id,
+            writes=envelope.method not in ("GET", "HEAD"),
+        )
+        try:
+            return await upstream.call(
+                method=envelope.method,
+                path=rest,
+                query=envelope.query,
+                headers=headers,
+                body=body,
+                caller=caller,
+                limit=g.max_body,
+                timeout=g.upstream_timeout,
+            )
+        except LienthongError:
+            raise
+        except Exception as exc:
+            logger.exception("provider system failed on %s", envelope.message_id)
+            raise _refuse(
+                "exchange.upstream.failed",
+                N_("The provider system at {url} could not be reached: {reason}."),
+                field="service",
+                url=str(service),
+                reason=type(exc).__name__,
+            ) from None
+
+    def _metaservice(
+        self, directory: Directory, client: ClientId, service: ServiceId, query: str
+    ) -> object:
+        provider = service.provider
+        if service.service_code == metaservices.LIST_METHODS:
+            return metaservices.list_methods(directory, provider)
+        if service.service_code == metaservices.ALLOWED_METHODS:
+            return metaservices.allowed_methods(
+                directory, client=client, provider=provider, at=self.gateway.clock()
+            )
+        codes = parse_qs(query).get("serviceCode", [""])
+        return metaservices.get_openapi(directory, provider=provider, service_code=codes[0])
+
+    # -- the answer ---------------------------------------------------------------------------
+
+    async def _respond(
+        self,
+        send: Send,
+        answer: UpstreamResponse,
+        sender: NodeEntry | None,
+        request: m.Envelope | None,
+        record: _Call,
+    ) -> None:
+        g = self.gateway
+        stamp = m.format_timestamp(g.clock())
+        headers = list(answer.headers)
+        headers.append((b"x-road-id", record.message_id.encode("latin-1")))
+        if request is not None and sender is not None:
+            response = m.Envelope(
+                kind="response",
+                sender=g.node_id,
+                recipient=sender.node_id,
+                method=request.method,
+                path=request.path,
+                query=request.query,
+                client=request.client,
+                message_id=request.message_id,
+                user_id=request.user_id,
+                issue=request.issue,
+                purpose=request.purpose,
+                body_hash=answer.body.digest,
+                timestamp=stamp,
+                status=answer.status,
+                request_hash=record.request_hash or request.digest(),
+            )
+            record.response_hash = response.digest()
+            headers += [
+                (b"x-road-request-hash", response.request_hash.encode("ascii")),
+                (m.SENDER.encode(), g.node_id.encode("latin-1")),
+                (m.TIMESTAMP.encode(), stamp.encode("ascii")),
+                (m.BODY_HASH.encode(), answer.body.digest.encode("ascii")),
+                (m.SIGNATURE.encode(), response.sign(g.signing_key).encode("ascii")),
+            ]
+        headers.append((b"content-length", str(answer.body.size).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        small = answer.body.small()
+        if small is not None:
+            await send({"type": "http.response.body", "body": small})
+            return
+        async for chunk in answer.body.chunks():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _audit(self, record: _Call, timer: Timer) -> None:
+        g = self.gateway
+        seconds = timer.seconds
+        g.metrics.observe(
+            side="provider",
+            service=record.service.split("/", 5)[4] if record.service.count("/") >= 4 else "-",
+            outcome=record.outcome,
+            seconds=seconds,
+            received=record.request_size,
+            sent=record.response_size,
+        )
+        await g.audit.record(record.finish(at=g.clock(), seconds=seconds))
+
+
+class _Call:
+    """What is known of a call as its checks proceed, for the audit log."""
+
+    def __init__(self, *, message_id: str, client: str) -> None:
+        self.message_id = message_id
+        self.client = client
+        self.service = ""
+        self.user_id = ""
+        self.purpose = ""
+        self.outcome = "ok"
+        self.status = 0
+        self.request_size = 0
+        self.response_size = 0
+        self.request_hash = ""
+        self.response_hash = ""
+
+    def finish(self, *, at: datetime, seconds: float, side: str = "provider") -> CallRecord:
+        """Return the audit record."""
+        return CallRecord(
+            side=side,
+            message_id=self.message_id,
+            client=self.client,
+            service=self.service,
+            user_id=self.user_id,
+            purpose=self.purpose,
+            outcome=self.outcome,
+            status=self.status,
+            request_size=self.request_size,
+            response_size=self.response_size,
+            duration_ms=seconds * 1000,
+            request_hash=self.request_hash,
+            response_hash=self.response_hash,
+            at=at,
+        )
+
+
+def _with_body(envelope: m.Envelope, digest: str, headers: dict[str, str]) -> m.Envelope:
+    claimed = headers.get(m.BODY_HASH)
+    if claimed is not None and claimed != digest:
+        raise _refuse(
+            "exchange.signature.body",
+            N_("The body does not match the hash the sender signed: it was altered on the way."),
+            field="body",
+        )
+    return replace(envelope, body_hash=digest)
+
+
+def _json_answer(data: object) -> UpstreamResponse:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = Spool(limit=len(payload) + 1)
+    body.write(payload)
+    return UpstreamResponse(status=200, headers=[(b"content-type", b"application/json")], body=body)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

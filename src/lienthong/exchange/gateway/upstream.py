@@ -1,0 +1,235 @@
+"""How a provider gateway reaches the system behind a service: in process, or at a URL.
+
+A system the node hosts (one of its registries) is called in process, as an ASGI app,
+with the already-authorized exchange caller in the request scope — no token, no socket.
+Any other system — a province's legacy application — is reached at its upstream URL,
+unchanged: the gateway is put in front of it, not into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+from urllib.parse import unquote
+
+import aiohttp
+
+from lienthong.errors import LienthongError
+from lienthong.exchange.caller import EXCHANGE_CALLER, ExchangeCaller
+from lienthong.exchange.gateway.bodies import CHUNK, Spool
+from lienthong.exchange.gateway.context import Message, Scope
+from lienthong.i18n import N_
+
+#: Request headers handed to the provider system; the rest stay in the gateways.
+FORWARDED_REQUEST: Final = frozenset(
+    {"accept", "accept-language", "content-type", "if-match", "if-none-match"}
+)
+#: Response headers handed back to the client.
+FORWARDED_RESPONSE: Final = frozenset(
+    {"content-type", "etag", "last-modified", "location", "cache-control", "content-language"}
+)
+
+
+@dataclass
+class UpstreamResponse:
+    """A provider system's answer, spooled."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: Spool
+
+
+class Upstream(Protocol):
+    """A provider system a gateway forwards authorized calls to."""
+
+    async def call(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: Spool,
+        caller: ExchangeCaller,
+        limit: int,
+        timeout: float,
+    ) -> UpstreamResponse:
+        """Forward one call and return the answer."""
+        ...
+
+
+def _forwarded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in headers.items()
+        if name in FORWARDED_REQUEST
+    ]
+
+
+def _timeout(seconds: float) -> LienthongError:
+    return LienthongError(
+        "exchange.upstream.timeout",
+        N_("The provider system did not answer within {seconds} s."),
+        field="service",
+        seconds=round(seconds),
+    )
+
+
+class LocalUpstream:
+    """A system hosted by this node, called as an ASGI app in this process."""
+
+    def __init__(self, app: Any, base: str) -> None:
+        self.app = app
+        self.base = base.rstrip("/")
+
+    async def call(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: Spool,
+        caller: ExchangeCaller,
+        limit: int,
+        timeout: float,
+    ) -> UpstreamResponse:
+        """Run the request through the app and collect its response."""
+        raw_path = (self.base + path).encode("ascii", "replace")
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": unquote(self.base + path),
+            "raw_path": raw_path,
+            "root_path": "",
+            "query_string": query.encode("latin-1"),
+            "headers": _forwarded(headers),
+            "client": None,
+            "server": None,
+            "state": {},
+            EXCHANGE_CALLER: caller,
+        }
+        chunks = body.chunks()
+        done = asyncio.Event()
+
+        async def receive() -> Message:
+            if done.is_set():
+                await asyncio.Event().wait()  # the app waits for a disconnect that never comes
+            try:
+                chunk = await anext(chunks)
+                return {"type": "http.request", "body": chunk, "more_body": True}
+            except StopAsyncIteration:
+                done.set()
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+        answer = UpstreamResponse(status=500, headers=[], body=Spool(limit=limit))
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer.status = message["status"]
+                answer.headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.decode("latin-1").lower() in FORWARDED_RESPONSE
+                ]
+            elif message["type"] == "http.response.body":
+                answer.body.write(message.get("body", b""))
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, send), timeout)
+        except TimeoutError:
+            answer.body.close()
+            raise _timeout(timeout) from None
+        except BaseException:
+            answer.body.close()
+            raise
+        return answer
+
+
+class HttpUpstream:
+    """A system reached at a URL: an existing application behind the gateway, unchanged."""
+
+    def __init__(self, url: str, session_factory: Any = None) -> None:
+        self.url = url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+        self._factory = session_factory
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = (
+                self._factory()
+                if self._factory is not None
+                else aiohttp.ClientSession(auto_decompress=False)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None:
+            await self._session.close()
+
+    async def call(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: Spool,
+        caller: ExchangeCaller,
+        limit: int,
+        timeout: float,
+    ) -> UpstreamResponse:
+        """Forward the call over HTTP, streaming both bodies."""
+        url = self.url + path + (f"?{query}" if query else "")
+        sent = {name: value for name, value in headers.items() if name in FORWARDED_REQUEST} | {
+            "X-Road-Client": caller.client,
+            "X-Road-Id": caller.message_id,
+        }
+        if caller.user_id:
+            sent["X-Road-UserId"] = caller.user_id
+        if caller.purpose:
+            sent["X-Lienthong-Purpose"] = caller.purpose
+        small = body.small()
+        data: bytes | AsyncIterator[bytes] = small if small is not None else body.chunks()
+        answer = Spool(limit=limit)
+        try:
+            async with self._client().request(
+                method,
+                url,
+                data=data,
+                headers=sent,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    answer.write(chunk)
+                return UpstreamResponse(
+                    status=response.status,
+                    headers=[
+                        (name.encode("latin-1"), value.encode("latin-1"))
+                        for name, value in response.headers.items()
+                        if name.lower() in FORWARDED_RESPONSE
+                    ],
+                    body=answer,
+                )
+        except TimeoutError:
+            answer.close()
+            raise _timeout(timeout) from None
+        except aiohttp.ClientError as exc:
+            answer.close()
+            raise LienthongError(
+                "exchange.upstream.failed",
+                N_("The provider system at {url} could not be reached: {reason}."),
+                field="service",
+                url=self.url,
+                reason=type(exc).__name__,
+            ) from None
+        except BaseException:
+            answer.close()
+            raise
