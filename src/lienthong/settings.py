@@ -109,6 +109,20 @@ class Settings(BaseSettings):
             "Where the node fetches the signed directory (central's gateway, https://…/directory). Default: none, for the network authority itself."
         ),
     )
+    directory_validity_days: int = Field(
+        default=7,
+        ge=1,
+        description=N_(
+            "How many days each published version of the directory stays valid: how long nodes keep working on it while central is unreachable (central only)."
+        ),
+    )
+    directory_max_age_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description=N_(
+            "Refuse the cached directory once it was issued longer ago than this, even before its own expiry. Default: only the directory's own expiry."
+        ),
+    )
     directory_poll_seconds: float = Field(
         default=60.0,
         gt=0,
