@@ -16,15 +16,11 @@ Phases, each in its own process so its peak RSS is its own:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
-import resource
 import shutil
-import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,19 +32,12 @@ from typing import Any
 from urllib.parse import quote
 
 HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parent))
+
+from loadgen import free_port, load_in_process, machine, peak_rss_mb, wait_for  # noqa: E402
+
 PERSON_FILE = "01-population-Person.jsonl"
 BATCH = 5_000
-
-
-def peak_rss_mb() -> float:
-    """Return this process's peak resident memory in MB.
-
-    VmHWM is reset by exec; ``ru_maxrss`` would report the parent's peak at fork.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_phase(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -210,85 +199,6 @@ def baseline_app(database: str) -> Any:
     return Starlette(routes=[Route("/p/{pin}", get), Route("/search", search)])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def _client(
-    port: int,
-    paths: list[str],
-    headers: str,
-    until: float,
-    latencies: list[float],
-    errors: list[int],
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    rng = random.Random(len(latencies) + id(latencies))
-    while time.perf_counter() < until:
-        path = paths[rng.randrange(len(paths))]
-        started = time.perf_counter()
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{headers}\r\n".encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
-        latencies.append(time.perf_counter() - started)
-        if status != 200:
-            errors.append(status)
-    writer.close()
-
-
-def phase_load(
-    port: int, paths_file: Path, headers: str, clients: int, seconds: float
-) -> dict[str, Any]:
-    paths = json.loads(paths_file.read_text())
-    latencies: list[float] = []
-    errors: list[int] = []
-
-    async def main() -> None:
-        # Warm up, then measure.
-        await asyncio.gather(
-            *(
-                _client(port, paths, headers, time.perf_counter() + 1, [], [])
-                for _ in range(clients)
-            )
-        )
-        until = time.perf_counter() + seconds
-        await asyncio.gather(
-            *(_client(port, paths, headers, until, latencies, errors) for _ in range(clients))
-        )
-
-    asyncio.run(main())
-    ordered = sorted(latencies)
-    return {
-        "requests": len(ordered),
-        "rps": len(ordered) / seconds,
-        "p50_ms": 1000 * ordered[len(ordered) // 2],
-        "p99_ms": 1000 * ordered[int(len(ordered) * 0.99)],
-        "mean_ms": 1000 * statistics.fmean(ordered),
-        "errors": len(errors),
-        "error_statuses": sorted(set(errors))[:5],
-    }
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"server on port {port} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"server on port {port} did not start")
-
-
 def serve_and_load(
     server: list[str],
     env: dict[str, str],
@@ -300,13 +210,11 @@ def serve_and_load(
         server, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        _wait_for(port, process)
-        results = {}
-        for name, (paths, headers) in loads.items():
-            results[name] = run_phase(
-                "_load", str(port), str(paths), headers, str(args.clients), str(args.seconds)
-            )
-        return results
+        wait_for(port, process)
+        return {
+            name: load_in_process(port, paths, headers, args.clients, args.seconds)
+            for name, (paths, headers) in loads.items()
+        }
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -333,18 +241,6 @@ def sample_paths(path: Path, count: int, seed: int) -> tuple[list[str], list[str
 
 
 # -- the report -----------------------------------------------------------------------------
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
 
 
 def main() -> None:
@@ -463,7 +359,7 @@ def _http(
         files[name] = work / f"paths-{name}.json"
         files[name].write_text(json.dumps(paths))
     headers = f"Authorization: Bearer {token}\r\nX-Lienthong-Purpose: benchmark\r\n"
-    port = _free_port()
+    port = free_port()
     env = {
         "LIENTHONG_DATABASE_URL": sqlite_url,
         "LIENTHONG_STATE_DIR": str(work / "state"),
@@ -489,7 +385,7 @@ def _http(
         {"get": (files["get"], headers), "search": (files["search"], headers)},
         args,
     )
-    port = _free_port()
+    port = free_port()
     raw_server = [sys.executable, str(HERE), "_serve_raw", str(raw_db), str(port)]
     raw = serve_and_load(
         raw_server,
@@ -546,9 +442,6 @@ if __name__ == "__main__":
             "_raw_postgres": lambda: phase_raw_postgres(Path(rest[0]), rest[1]),
             "_import": lambda: phase_import(Path(rest[0]), rest[1], Path(rest[2])),
             "_token": lambda: phase_token(rest[0], Path(rest[1])),
-            "_load": lambda: phase_load(
-                int(rest[0]), Path(rest[1]), rest[2], int(rest[3]), float(rest[4])
-            ),
         }[phase]()
         print(json.dumps(result))
     else:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default="WARNING",
         description=N_("Least severe log level that is written to standard error."),
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description=N_("How log lines are written: text for people, json (one object per line) for log collectors."),
+    )
     state_dir: Path = Field(
         default=Path("state"),
         description=N_("Directory where the node keeps its database, keys and caches."),

@@ -3,10 +3,15 @@
 Every read of a record type that holds personal data, refused or not, and every write
 through the API is recorded here, so that a citizen or an operator can later see who
 read a record and why (``access_log_for``). Rows are only ever inserted.
+
+Each access is also an entry of the node's audit log (``record.read``, ``record.write``
+or ``record.operation``), appended in the same transaction: the hash chain and the
+signed checkpoints cover personal-data accesses as they cover the exchange's calls.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lienthong.access.models import access_log
+from lienthong.exchange.audit.log import (
+    RECORD_OPERATION,
+    RECORD_READ,
+    RECORD_WRITE,
+    AuditEntry,
+    append_entries,
+)
 from lienthong.store.models import ID_LENGTH
 
 #: The outcome of an access that succeeded; a refused or failed one records its error code.
@@ -102,20 +114,70 @@ def access_rows(
     return request_id, rows
 
 
+#: The kind of audit entry each action is.
+AUDIT_KINDS: Final = {
+    Action.READ: RECORD_READ,
+    Action.HISTORY: RECORD_READ,
+    Action.SEARCH: RECORD_READ,
+    Action.CREATE: RECORD_WRITE,
+    Action.UPDATE: RECORD_WRITE,
+    Action.DELETE: RECORD_WRITE,
+    Action.OPERATION: RECORD_OPERATION,
+}
+
+
+def audit_entry(
+    access: Access,
+    *,
+    request_id: str,
+    at: datetime,
+    records: Sequence[tuple[str, int | None]] = (),
+    node_id: str | None = None,
+) -> AuditEntry:
+    """Return the audit entry of one access: who, why, the outcome and the records touched.
+
+    The entry's message id is the access's request id, which groups its access-log rows;
+    ``details`` lists the action, record type and ``[record_id, version]`` pairs.
+    """
+    touched = [[record_id[:ID_LENGTH], version] for record_id, version in records]
+    # An operation has no record type: the log names it where a record access names
+    # the record.
+    service = access.record_type
+    if service is None and access.action is Action.OPERATION and touched:
+        service = str(touched[0][0])
+    details = {"action": access.action.value, "record_type": access.record_type, "records": touched}
+    return AuditEntry(
+        recorded_at=at,
+        kind=AUDIT_KINDS[access.action],
+        node_id=node_id,
+        message_id=request_id,
+        client=access.client,
+        service=service,
+        user_id=access.user_id,
+        purpose=access.purpose,
+        outcome=access.outcome,
+        details=json.dumps(details, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+    )
+
+
 def log_access(
     *,
     connection: Connection,
     access: Access,
     at: datetime,
     records: Sequence[tuple[str, int | None]] = (),
+    node_id: str | None = None,
 ) -> str:
     """Append one access, one row per ``(record_id, version)`` touched; return its request id.
 
-    The caller commits: in the write's own transaction for a write, so that neither
-    exists without the other. Reads are logged through an ``AccessLogWriter`` instead.
+    The access is appended to the audit log too, in the same transaction. The caller
+    commits: in the write's own transaction for a write, so that neither exists
+    without the other. Reads are logged through an ``AccessLogWriter`` instead.
     """
     request_id, rows = access_rows(access, at=at, records=records)
     connection.execute(access_log.insert(), rows)
+    entry = audit_entry(access, request_id=request_id, at=at, records=records, node_id=node_id)
+    append_entries(connection=connection, entries=[entry])
     return request_id
 
 

@@ -29,6 +29,21 @@ class OutputFormat(StrEnum):
     toml = "toml"
 
 
+def _toml(raw: object, shown: str) -> str | None:
+    """Return a setting as a TOML value of its own type (None: unset, left commented out)."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, int | float):
+        return repr(raw)
+    if isinstance(raw, dict):
+        pairs = (f"{json.dumps(str(key))} = {json.dumps(str(item))}" for key, item in raw.items())
+        return "{ " + ", ".join(pairs) + " }" if raw else "{}"
+    # Text, paths and secrets: the masked text, quoted (JSON's escapes are TOML's).
+    return json.dumps(shown, ensure_ascii=False)
+
+
 @app.command(
     "show",
     help=_(
@@ -51,7 +66,9 @@ def show(
         return
     if output is OutputFormat.toml:
         for s in shown:
-            typer.echo(f"# {s.description}\n{s.name} = {json.dumps(s.value, ensure_ascii=False)}\n")
+            value = _toml(getattr(settings, s.name), s.value)
+            line = f"# {s.name} =" if value is None else f"{s.name} = {value}"
+            typer.echo(f"# {s.description}\n{line}\n")
         return
     table = Table(title=_("Effective configuration"))
     for header in (_("Setting"), _("Environment variable"), _("Value"), _("Source"), _("Meaning")):

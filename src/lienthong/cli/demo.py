@@ -8,16 +8,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.rule import Rule
 from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.cli.render import print_findings
+from lienthong.demo import exchange as ex
 from lienthong.demo import network as net
 from lienthong.demo.tour import tour
 from lienthong.errors import LienthongError
-from lienthong.i18n import N_, _
+from lienthong.i18n import N_, _, current_language
 from lienthong.store import Record
 from lienthong.vn import units
 from lienthong.vn.ids import PersonalNumber, Plate, TaxCode, identify
@@ -84,6 +86,7 @@ def demo(
             ).format(path=state_dir),
             highlight=False,
         )
+        _exchange(console, network, state_dir=state_dir)
         if no_input or not _interactive():
             return
         console.print(
@@ -307,3 +310,136 @@ def _tax_status(network: net.Network, code: str) -> str | None:
             verdict=verdict,
         )
     return None
+
+
+def _exchange(console: Console, network: net.Network, *, state_dir: Path) -> None:
+    """Show agencies calling each other through their gateways, and both sides' audit logs."""
+    console.print()
+    console.print(Rule(_("Agencies exchange data through their gateways")))
+    try:
+        result = ex.run_exchange(network, state_dir=state_dir)
+    except LienthongError as error:
+        console.print(f"[red]{error.code}[/] {escape(error.message())}", highlight=False)
+        return
+    console.print(
+        _(
+            "Central holds the network authority: it issued every node a certificate and signs"
+            " the directory (version {version}), which lists the agencies, the systems each"
+            " node hosts, the registries central provides, and who may call what, for which"
+            " purpose:"
+        ).format(version=result.directory_version),
+        highlight=False,
+    )
+    grants = Table(show_header=True)
+    for header in (_("Client"), _("Service"), _("Endpoint"), _("Purposes")):
+        grants.add_column(header)
+    for grant in result.grants:
+        grants.add_row(
+            escape(grant.client),
+            escape(grant.service),
+            escape(f"{grant.method or '*'} {grant.path or '/*'}"),
+            escape(", ".join(grant.purposes)),
+        )
+    console.print(grants)
+    console.print(
+        _(
+            "The four gateways are started. Each call goes from the client's node to central"
+            " over mutual TLS, signed by both gateways, and is recorded on both sides."
+        ),
+        highlight=False,
+    )
+    for call in result.calls:
+        _show_call(console, call)
+    _show_witness(console, result.witnessed)
+
+
+def _show_call(console: Console, call: ex.Call) -> None:
+    console.print(f"\n[bold cyan]{escape(_(call.caption))}[/]", highlight=False)
+    console.print(
+        f"{call.client_node} › {escape(call.method)} {escape(call.path)}\n"
+        f"  X-Road-Client: {escape(call.client)}\n"
+        f"  X-Lienthong-Purpose: {escape(call.purpose)}",
+        highlight=False,
+    )
+    colour = "red" if call.refused else "green"
+    console.print(
+        _("X-Road-Id {message_id} → HTTP {status}").format(
+            message_id=escape(call.message_id), status=f"[{colour}]{call.status}[/]"
+        ),
+        highlight=False,
+    )
+    if call.refused:
+        message = call.error_vi if current_language.get() == "vi" else call.error_en
+        console.print(
+            f"[red]{escape(call.error_type or '')}[/] {escape(message or '')}", highlight=False
+        )
+    elif call.answer:
+        console.print(
+            "  ·  ".join(
+                f"[bold]{escape(_(label))}[/] {escape(value)}" for label, value in call.answer
+            ),
+            highlight=False,
+        )
+    table = Table(title=_("Audit log entries of this call"), title_justify="left")
+    for header in (_("Node"), "#", _("Kind"), _("Outcome"), _("Status"), _("Request hash")):
+        table.add_column(header)
+    for line in (*call.client_entries, *call.provider_entries):
+        table.add_row(
+            line.node_id,
+            str(line.sequence),
+            line.kind,
+            escape(line.outcome),
+            "" if line.status is None else str(line.status),
+            f"{line.request_hash[:12]}…" if line.request_hash else "",
+        )
+    console.print(table)
+    if call.refused and not call.provider_entries:
+        console.print(
+            _(
+                "Refused by {node}'s own gateway: the call never left the node, and {provider}'s"
+                " audit log has no entry of it."
+            ).format(node=call.client_node, provider=call.provider_node),
+            highlight=False,
+        )
+
+
+def _show_witness(console: Console, witnessed: ex.Witnessed) -> None:
+    console.print(
+        "\n"
+        + _(
+            "{node} signs a checkpoint of its audit log ({size} entries, root {root}…) and"
+            " {witness} co-signs it: a log rewritten afterwards could not be co-signed again."
+        ).format(
+            node=witnessed.node_id,
+            size=witnessed.tree_size,
+            root=witnessed.root_hash[:16],
+            witness=witnessed.witness or "-",
+        ),
+        highlight=False,
+    )
+    if witnessed.verified:
+        console.print(
+            "[green]✓[/] "
+            + _(
+                "verify_log: the audit log of {node} is intact ({entries} entries; checkpoints"
+                " signed by the node: {checkpoints}; co-signatures checked: {cosignatures})."
+            ).format(
+                node=witnessed.node_id,
+                entries=witnessed.entries,
+                checkpoints=witnessed.checkpoints,
+                cosignatures=witnessed.cosignatures,
+            ),
+            highlight=False,
+        )
+    else:
+        console.print(
+            "[red]✗[/] "
+            + _("verify_log: the audit log of {node} was changed: {problems}").format(
+                node=witnessed.node_id, problems=", ".join(witnessed.problems)
+            ),
+            highlight=False,
+        )
+    console.print(
+        _("The gateways are stopped; the audit logs stay in each node's database."),
+        highlight=False,
+    )

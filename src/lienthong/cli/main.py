@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,15 +12,21 @@ from typer.core import TyperGroup
 
 from lienthong import __version__
 from lienthong.cli import api as api_cli
+from lienthong.cli import audit as audit_cli
 from lienthong.cli import config as config_cli
 from lienthong.cli import data as data_cli
 from lienthong.cli import demo as demo_cli
+from lienthong.cli import directory as directory_cli
+from lienthong.cli import gateway as gateway_cli
 from lienthong.cli import lookup as lookup_cli
+from lienthong.cli import network as network_cli
+from lienthong.cli import node as node_cli
 from lienthong.cli import registry as registry_cli
 from lienthong.cli import serve as serve_cli
 from lienthong.cli.help import help_language
 from lienthong.errors import LienthongError
 from lienthong.i18n import _, current_language
+from lienthong.logs import configure as configure_logging
 from lienthong.settings import load_settings
 
 help_language()
@@ -88,7 +93,7 @@ def root(
     """Load the node's settings for every sub-command."""
     settings = load_settings(config_file=config)
     current_language.set(settings.language)
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(level=settings.log_level, style=settings.log_format)
     ctx.obj = {"settings": settings, "config_file": config}
 
 
@@ -96,6 +101,11 @@ app.add_typer(config_cli.app, name="config")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(data_cli.app, name="data")
 app.add_typer(api_cli.app, name="api")
+app.add_typer(network_cli.app, name="network")
+app.add_typer(directory_cli.app, name="directory")
+app.add_typer(node_cli.app, name="node")
+app.add_typer(gateway_cli.app, name="gateway")
+app.add_typer(audit_cli.app, name="audit")
 app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(
     name="demo",

@@ -241,13 +241,15 @@ def operation(network: Network, *, node_id: str, system: str, name: str, **param
     )
 
 
-def first(network: Network, *, node_id: str, record_type: str) -> Record | None:
-    """Return the first record of a type on a node, audited like any other read."""
+def first(
+    network: Network, *, node_id: str, record_type: str, where: dict[str, str] | None = None
+) -> Record | None:
+    """Return the first record of a type on a node (matching ``where``), audited like any read."""
     found = _audited(
         network.nodes[node_id],
         Action.SEARCH,
         record_type,
-        lambda uow: list(uow.records.search(record_type=record_type, limit=1).records),
+        lambda uow: list(uow.records.search(record_type=record_type, where=where, limit=1).records),
     )
     return found[0] if found else None
 

@@ -19,7 +19,11 @@ SCRIPT_LOCATION = "lienthong.store:migrations"
 
 #: Modules that declare tables on the store's metadata; the migrations create all of them.
 #: They are imported by name so that the store does not depend on the packages it hosts.
-TABLE_MODULES: Final = ("lienthong.store.models", "lienthong.access.models")
+TABLE_MODULES: Final = (
+    "lienthong.store.models",
+    "lienthong.access.models",
+    "lienthong.exchange.audit.models",
+)
 
 
 def target_metadata() -> MetaData:

@@ -128,12 +128,15 @@ def declared_length(headers: dict[str, str], *, limit: int) -> None:
     text = headers.get("content-length")
     if text is None:
         return
-    if not text.isdigit():
+    # isdigit alone takes "²" and other Unicode digits, which int() then refuses.
+    if not (text.isascii() and text.isdigit()):
         raise LienthongError(
             "exchange.header.content_length",
             N_("Content-Length {value} is not a number of bytes."),
             field="content-length",
             value=text[:40],
         )
-    if int(text) > limit:
+    # Compared by length first: int() refuses numbers of thousands of digits.
+    digits = text.lstrip("0")
+    if len(digits) > len(str(limit)) or int(digits or "0") > limit:
         raise too_large(limit)

@@ -17,12 +17,14 @@ import uuid
 from typing import Any
 
 import aiohttp
+from cryptography import x509
 from yarl import URL
 
 from lienthong.errors import LienthongError
 from lienthong.exchange import messages as m
 from lienthong.exchange import metaservices
 from lienthong.exchange.directory.models import Directory, NodeEntry
+from lienthong.exchange.gateway import openapi
 from lienthong.exchange.gateway.bodies import CHUNK, Spool, declared_length, read_request_body
 from lienthong.exchange.gateway.context import (
     CallRecord,
@@ -31,12 +33,14 @@ from lienthong.exchange.gateway.context import (
     Scope,
     Send,
     Timer,
+    kept_bodies,
     refusal,
     send_bytes,
     send_json,
 )
-from lienthong.exchange.gateway.provider import PREFIX
+from lienthong.exchange.gateway.provider import PREFIX, echoed_id
 from lienthong.exchange.identifiers import ClientId, ServiceId, split_service_path
+from lienthong.exchange.pki import check_validity
 from lienthong.i18n import N_
 
 #: Response headers of the provider handed to the client system.
@@ -60,10 +64,17 @@ class ClientGateway:
     """The ASGI app of a node's client side (bind it to the node's internal network)."""
 
     def __init__(
-        self, gateway: Gateway, *, ssl_context: ssl.SSLContext | None, health: Any = None
+        self,
+        gateway: Gateway,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        certificate: x509.Certificate | None = None,
+        health: Any = None,
     ) -> None:
         self.gateway = gateway
         self.ssl_context = ssl_context
+        #: The node's own TLS certificate: its expiry is watched and reported.
+        self.certificate = certificate
         self.health = health
         self._session: aiohttp.ClientSession | None = None
 
@@ -108,6 +119,10 @@ class ClientGateway:
             )
         elif path == "/health" and scope["method"] == "GET":
             await send_json(send, *self._health())
+        elif path == openapi.PATH and scope["method"] == "GET":
+            await send_bytes(
+                send, 200, openapi.document_bytes(), [(b"content-type", b"application/json")]
+            )
         else:
             error = LienthongError(
                 "exchange.path.protocol",
@@ -136,11 +151,17 @@ class ClientGateway:
         left = (directory.expires_at - g.clock()).total_seconds()
         g.metrics.directory_version.set(directory.version)
         g.metrics.directory_seconds_left.set(left)
+        certificate: dict[str, Any] = {}
+        if self.certificate is not None:
+            remaining = (self.certificate.not_valid_after_utc - g.clock()).total_seconds()
+            g.metrics.certificate_seconds_left.set(remaining)
+            certificate = {"certificate": {"expires_in_seconds": round(remaining)}}
         extra = self.health() if self.health is not None else {}
         return 200, {
             "status": "ok",
             "node": g.node_id,
             "directory": {"version": directory.version, "expires_in_seconds": round(left)},
+            **certificate,
             **extra,
         }
 
@@ -173,14 +194,18 @@ class ClientGateway:
             "request_size": 0,
             "request_hash": "",
             "response_hash": "",
+            "body": None,
         }
         body: Spool | None = None
         try:
-            message_id = m.header_value({m.MESSAGE_ID: message_id}, m.MESSAGE_ID)
+            message_id = _signed_header({m.MESSAGE_ID: message_id}, m.MESSAGE_ID)
             directory = g.directory.current()
+            if self.certificate is not None:
+                # Say so before calling, rather than let the provider's TLS refuse it.
+                check_validity(self.certificate, now=g.clock())
             client, service, rest, provider = self._route(scope, headers, directory)
             record["service"] = f"{service}{rest}"
-            purpose = m.header_value(headers, m.PURPOSE)
+            purpose = _signed_header(headers, m.PURPOSE)
             if not (service.service_code in metaservices.PROVIDER_METASERVICES and not rest):
                 # A call bound to be refused at the provider never leaves this node.
                 if directory.service(service) is None:
@@ -205,8 +230,8 @@ class ClientGateway:
                 query=scope.get("query_string", b"").decode("latin-1"),
                 client=str(client),
                 message_id=message_id,
-                user_id=m.header_value(headers, m.USER_ID),
-                issue=m.header_value(headers, m.ISSUE),
+                user_id=_signed_header(headers, m.USER_ID),
+                issue=_signed_header(headers, m.ISSUE),
                 purpose=purpose,
                 body_hash=body.digest,
                 timestamp=m.format_timestamp(g.clock()),
@@ -214,28 +239,31 @@ class ClientGateway:
             record["request_hash"] = request.digest()
             status, answer_headers, answer = await self._send(request, provider, headers, body)
             record["response_hash"] = answer_headers.pop("_response_hash", "")
+            record["body"] = kept_bodies(g, body, answer)
             error_type = answer_headers.get(m.ERROR)
             record["outcome"] = "ok" if error_type is None else _code_of(error_type)
         except LienthongError as error:
             record["outcome"] = error.code
-            status_code, payload, extra = refusal(error, "ClientProxy", message_id)
-            await send_bytes(send, status_code, payload, extra)
+            status_code, payload, extra = refusal(error, "ClientProxy", echoed_id(message_id))
             await self._audit(record, timer, status_code, len(payload))
+            await send_bytes(send, status_code, payload, extra)
             return
         finally:
             if body is not None:
                 body.close()
         returned = [
-            (name.encode("latin-1"), value.encode("latin-1"))
+            # aiohttp decoded the provider's bytes this way: encoding back gives them unchanged.
+            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape"))
             for name, value in answer_headers.items()
             if name in RETURNED
         ]
         returned.append((b"x-road-id", message_id.encode("latin-1")))
         try:
+            # The entry is committed before the answer leaves: no answer without evidence.
+            await self._audit(record, timer, status, answer.size)
             await self._stream(send, status, returned, answer)
         finally:
             answer.close()
-            await self._audit(record, timer, status, answer.size)
 
     async def _stream(
         self, send: Send, status: int, headers: list[tuple[bytes, bytes]], answer: Spool
@@ -436,6 +464,24 @@ class ClientGateway:
                 **record,
             )
         )
+
+
+def _signed_header(headers: dict[str, str], name: str) -> str:
+    """Return a protocol header the provider's gateway will read exactly as it is signed."""
+    value = m.header_value(headers, name)
+    if not value.isascii():
+        # Headers go to the provider as UTF-8, not as the bytes that came: it would read
+        # another value than the one signed and refuse the signature.
+        raise LienthongError(
+            "exchange.header.encoding",
+            N_(
+                "The header {header} holds characters other than ASCII. Send printable"
+                " ASCII; percent-encode other text."
+            ),
+            field=name,
+            header=name,
+        )
+    return value
 
 
 def _code_of(error_type: str) -> str:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.directory.models import Directory
+from lienthong.exchange.gateway.bodies import Spool
 from lienthong.exchange.gateway.refusals import Side, error_body, error_type, status_of
 from lienthong.exchange.metrics import GatewayMetrics
 from lienthong.exchange.replay import ReplayGuard
@@ -135,3 +136,19 @@ class Timer:
     def seconds(self) -> float:
         """Seconds since start."""
         return time.perf_counter() - self.started
+
+
+def kept_bodies(gateway: Gateway, request: Spool | None, response: Spool | None) -> str | None:
+    """Return the bodies the audit log keeps, when the setting asks for them."""
+    if not gateway.audit_bodies:
+        return None
+
+    def text(spool: Spool | None) -> str | None:
+        if spool is None:
+            return None
+        small = spool.small()
+        if small is None:
+            return f"<{spool.size} bytes, sha256 {spool.digest}>"
+        return small.decode("utf-8", errors="replace")
+
+    return json.dumps({"request": text(request), "response": text(response)}, ensure_ascii=False)

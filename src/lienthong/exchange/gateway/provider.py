@@ -13,7 +13,7 @@ it), with ``X-Road-Error``, and audited like any call.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import parse_qs
@@ -31,6 +31,7 @@ from lienthong.exchange.gateway.context import (
     Scope,
     Send,
     Timer,
+    kept_bodies,
     logger,
     refusal,
 )
@@ -54,14 +55,20 @@ class ProviderGateway:
         self,
         gateway: Gateway,
         *,
-        upstreams: Mapping[str, Upstream],
+        upstreams: Callable[[ServiceId], Upstream | None],
         extra_routes: Mapping[str, object] | None = None,
     ) -> None:
         self.gateway = gateway
-        #: By service id: how each service hosted here is reached.
-        self.upstreams = dict(upstreams)
+        #: How each service hosted here is reached (None: not provided here).
+        self.upstreams = upstreams
         #: Other apps mounted by exact path (central's ``/directory``).
         self.extra = dict(extra_routes or {})
+
+    async def close(self) -> None:
+        """Close the connection pools to upstream systems."""
+        close = getattr(self.upstreams, "close", None)
+        if close is not None:
+            await close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection event."""
@@ -108,21 +115,26 @@ class ProviderGateway:
             answer = await self._answer(directory, request_envelope, service, rest, headers, body)
         except LienthongError as error:
             record.outcome = error.code
-            status, payload, extra = refusal(error, "ServerProxy", message_id)
+            status, payload, extra = refusal(error, "ServerProxy", echoed_id(message_id))
             answer = UpstreamResponse(
-                status=status, headers=extra, body=Spool(limit=len(payload) + 1)
+                status=status,
+                headers=[header for header in extra if header[0] != b"x-road-id"],  # added below
+                body=Spool(limit=len(payload) + 1),
             )
             answer.body.write(payload)
         finally:
+            record.body = kept_bodies(g, body, None if answer is None else answer.body)
             if body is not None:
                 body.close()
         try:
-            await self._respond(send, answer, sender, request_envelope, record)
-        finally:
-            answer.body.close()
+            signed = self._signed_headers(answer, sender, request_envelope, record)
             record.status = answer.status
             record.response_size = answer.body.size
+            # The entry is committed before the answer leaves: no answer without evidence.
             await self._audit(record, timer)
+            await self._send(send, answer, signed)
+        finally:
+            answer.body.close()
 
     # -- the checks ---------------------------------------------------------------------------
 
@@ -230,7 +242,7 @@ class ProviderGateway:
             purpose=envelope.purpose or None,
             at=g.clock(),
         )
-        upstream = self.upstreams.get(str(service))
+        upstream = self.upstreams(service)
         if upstream is None:
             raise _refuse(
                 "exchange.service.not_here",
@@ -285,18 +297,18 @@ class ProviderGateway:
 
     # -- the answer ---------------------------------------------------------------------------
 
-    async def _respond(
+    def _signed_headers(
         self,
-        send: Send,
         answer: UpstreamResponse,
         sender: NodeEntry | None,
         request: m.Envelope | None,
         record: _Call,
-    ) -> None:
+    ) -> list[tuple[bytes, bytes]]:
+        """Return the answer's headers, signed when the request was from a known node."""
         g = self.gateway
         stamp = m.format_timestamp(g.clock())
         headers = list(answer.headers)
-        headers.append((b"x-road-id", record.message_id.encode("latin-1")))
+        headers.append((b"x-road-id", echoed_id(record.message_id).encode("latin-1")))
         if request is not None and sender is not None:
             response = m.Envelope(
                 kind="response",
@@ -324,6 +336,11 @@ class ProviderGateway:
                 (m.SIGNATURE.encode(), response.sign(g.signing_key).encode("ascii")),
             ]
         headers.append((b"content-length", str(answer.body.size).encode()))
+        return headers
+
+    async def _send(
+        self, send: Send, answer: UpstreamResponse, headers: list[tuple[bytes, bytes]]
+    ) -> None:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         small = answer.body.small()
         if small is not None:
@@ -362,6 +379,7 @@ class _Call:
         self.response_size = 0
         self.request_hash = ""
         self.response_hash = ""
+        self.body: str | None = None
 
     def finish(self, *, at: datetime, seconds: float, side: str = "provider") -> CallRecord:
         """Return the audit record."""
@@ -380,7 +398,16 @@ class _Call:
             request_hash=self.request_hash,
             response_hash=self.response_hash,
             at=at,
+            body=self.body,
         )
+
+
+def echoed_id(message_id: str) -> str:
+    """Return the message id to repeat in ``X-Road-Id``: a malformed one is not repeated."""
+    try:
+        return m.header_value({m.MESSAGE_ID: message_id}, m.MESSAGE_ID)
+    except LienthongError:
+        return ""  # a control character in a response header makes the server answer 500
 
 
 def _with_body(envelope: m.Envelope, digest: str, headers: dict[str, str]) -> m.Envelope:

@@ -37,6 +37,7 @@ STATUS: Final[dict[str, int]] = {
     "exchange.node.unknown": 401,
     "exchange.service.unknown": 404,
     "exchange.service.not_here": 404,
+    "exchange.service": 404,
     "exchange.method": 405,
     "exchange.directory": 503,
     "exchange.provider": 502,

@@ -9,7 +9,7 @@ unchanged: the gateway is put in front of it, not into it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 from urllib.parse import unquote
@@ -20,6 +20,7 @@ from lienthong.errors import LienthongError
 from lienthong.exchange.caller import EXCHANGE_CALLER, ExchangeCaller
 from lienthong.exchange.gateway.bodies import CHUNK, Spool
 from lienthong.exchange.gateway.context import Message, Scope
+from lienthong.exchange.identifiers import ServiceId
 from lienthong.i18n import N_
 
 #: Request headers handed to the provider system; the rest stay in the gateways.
@@ -233,3 +234,41 @@ class HttpUpstream:
         except BaseException:
             answer.close()
             raise
+
+
+#: The service code under which a node offers a registry it hosts: ``…/population/registry``.
+REGISTRY_SERVICE: Final = "registry"
+
+
+class Upstreams:
+    """Which system answers each service a node provides.
+
+    A service listed in ``exchange_upstreams`` goes to its URL. Otherwise the service
+    ``registry`` of a subsystem named after a system the node hosts goes to that system's
+    API in process (``/api/{system}``). Anything else is not provided here.
+    """
+
+    def __init__(self, *, api: Any, systems: set[str], urls: Mapping[str, str]) -> None:
+        self.api = api
+        self.systems = systems
+        self._http = {service: HttpUpstream(url) for service, url in urls.items()}
+        self._local: dict[str, LocalUpstream] = {}
+
+    def __call__(self, service: ServiceId) -> Upstream | None:
+        """Return the upstream of a service, or None when this node does not provide it."""
+        found = self._http.get(str(service))
+        if found is not None:
+            return found
+        if service.service_code == REGISTRY_SERVICE and service.subsystem in self.systems:
+            local = self._local.get(service.subsystem)
+            if local is None:
+                local = self._local[service.subsystem] = LocalUpstream(
+                    self.api, f"/api/{service.subsystem}"
+                )
+            return local
+        return None
+
+    async def close(self) -> None:
+        """Close the connection pools of URL upstreams."""
+        for upstream in self._http.values():
+            await upstream.close()

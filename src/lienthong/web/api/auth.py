@@ -110,9 +110,6 @@ class Authorize(Authorization):
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
         """Return the caller, or refuse the request."""
-        exchange = request.scope.get(EXCHANGE_CALLER)
-        if isinstance(exchange, ExchangeCaller):
-            return self.exchange_caller(exchange)
         return await self.caller(request, None if credentials is None else credentials.credentials)
 
     def exchange_caller(self, exchange: ExchangeCaller) -> Caller:
@@ -144,6 +141,9 @@ class Authorize(Authorization):
 
     async def caller(self, request: Request, token: str | None) -> Caller:
         """Return the caller a bearer token (None when the request has none) makes, or refuse."""
+        exchange = request.scope.get(EXCHANGE_CALLER)
+        if isinstance(exchange, ExchangeCaller):
+            return self.exchange_caller(exchange)
         if token is None:
             raise LienthongError(
                 "access.unauthenticated",

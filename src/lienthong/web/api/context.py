@@ -55,7 +55,7 @@ class ApiContext:
     inline_reads: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.log_writer = AccessLogWriter(self.node.engine)
+        self.log_writer = AccessLogWriter(self.node.engine, node_id=self.node.node_id)
         self.inline_reads = dialects.backend_of(self.node.engine.dialect) == "sqlite"
         self._inline_lock = threading.Lock()
         self._inline: Connection | None = None

@@ -299,6 +299,7 @@ class RecordRoutes:
                 ),
                 at=self.context.clock(),
                 records=[(record.record_id, record.version)],
+                node_id=self.context.node.node_id,
             )
             uow.commit()
         return record
