@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field(
         default="text",
-        description=N_("How log lines are written: text for people, json (one object per line) for log collectors."),
+        description=N_(
+            "How log lines are written: text for people, json (one object per line) for log collectors."
+        ),
     )
     state_dir: Path = Field(
         default=Path("state"),
@@ -83,7 +85,9 @@ class Settings(BaseSettings):
     network_instance: str = Field(
         default="VN",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-        description=N_("The exchange network's instance, the first part of every X-Road identifier."),
+        description=N_(
+            "The exchange network's instance, the first part of every X-Road identifier."
+        ),
     )
     gateway_host: str = Field(
         default="127.0.0.1",
@@ -95,7 +99,9 @@ class Settings(BaseSettings):
         default=8081,
         ge=1,
         le=65535,
-        description=N_("Port where the node's own systems call other agencies (X-Road REST protocol)."),
+        description=N_(
+            "Port where the node's own systems call other agencies (X-Road REST protocol)."
+        ),
     )
     gateway_tls_host: str = Field(
         default="127.0.0.1",
@@ -130,7 +136,9 @@ class Settings(BaseSettings):
     directory_poll_seconds: float = Field(
         default=60.0,
         gt=0,
-        description=N_("How often the node fetches the directory; failures back off up to ten times this."),
+        description=N_(
+            "How often the node fetches the directory; failures back off up to ten times this."
+        ),
     )
     exchange_window_seconds: float = Field(
         default=60.0,
@@ -154,7 +162,9 @@ class Settings(BaseSettings):
     )
     exchange_audit_bodies: bool = Field(
         default=False,
-        description=N_("Whether the audit log keeps request and response bodies, not only their hashes."),
+        description=N_(
+            "Whether the audit log keeps request and response bodies, not only their hashes."
+        ),
     )
     exchange_upstreams: dict[str, str] = Field(
         default={},
@@ -165,7 +175,9 @@ class Settings(BaseSettings):
     audit_checkpoint_seconds: float = Field(
         default=300.0,
         gt=0,
-        description=N_("How often the gateway signs a checkpoint of the audit log and has central witness it."),
+        description=N_(
+            "How often the gateway signs a checkpoint of the audit log and has central witness it."
+        ),
     )
 
     @property

@@ -13,9 +13,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
@@ -42,6 +44,8 @@ TIMESTAMP: Final = "x-lienthong-timestamp"
 BODY_HASH: Final = "x-lienthong-body-hash"
 SIGNATURE: Final = "x-lienthong-signature"
 
+_STAMP: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 #: The longest value a protocol header may have: identifiers and ids are far shorter.
 HEADER_LIMIT: Final = 255
 
@@ -61,7 +65,9 @@ def format_timestamp(moment: datetime) -> str:
 def parse_timestamp(text: str) -> datetime:
     """Read a message timestamp, or refuse it as malformed."""
     try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        if not _STAMP.fullmatch(text):
+            raise ValueError(text)
+        moment = datetime.fromisoformat(text)  # strptime is several times slower
     except ValueError:
         raise LienthongError(
             "exchange.timestamp.malformed",
@@ -92,8 +98,9 @@ class Envelope:
     status: int = 0
     request_hash: str = ""
 
-    def canonical(self) -> bytes:
-        """Return the bytes that are signed."""
+    @cached_property
+    def signed_bytes(self) -> bytes:
+        """The bytes that are signed (computed once: signing, digest and audit all need them)."""
         return json.dumps(
             [
                 VERSION,
@@ -119,17 +126,17 @@ class Envelope:
 
     def digest(self) -> str:
         """Return the hash of the signed form, base64 SHA-512: ``X-Road-Request-Hash``."""
-        return base64.b64encode(hashlib.sha512(self.canonical()).digest()).decode("ascii")
+        return base64.b64encode(hashlib.sha512(self.signed_bytes).digest()).decode("ascii")
 
     def sign(self, key: Ed25519PrivateKey) -> str:
         """Return the base64 Ed25519 signature of the envelope."""
-        return base64.b64encode(key.sign(self.canonical())).decode("ascii")
+        return base64.b64encode(key.sign(self.signed_bytes)).decode("ascii")
 
     def verify(self, signature: str, key: Ed25519PublicKey) -> None:
         """Check a signature made by ``sign``, or refuse the message."""
         try:
             raw = base64.b64decode(signature, validate=True)
-            key.verify(raw, self.canonical())
+            key.verify(raw, self.signed_bytes)
         except (InvalidSignature, ValueError):
             raise LienthongError(
                 "exchange.signature.invalid",
@@ -182,7 +189,7 @@ def header_value(headers: Mapping[str, str], name: str, *, required: bool = Fals
                 header=name,
             )
         return ""
-    if len(value) > HEADER_LIMIT or any(ord(char) < 32 or ord(char) == 127 for char in value):
+    if len(value) > HEADER_LIMIT or _CONTROL.search(value):
         raise LienthongError(
             "exchange.header.malformed",
             N_(

@@ -11,6 +11,7 @@ directory by its SHA-256 fingerprint.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import ipaddress
 import json
@@ -704,25 +705,26 @@ def client_ssl_context(paths: NodePaths) -> ssl.SSLContext:
     return context
 
 
+@functools.lru_cache(maxsize=1024)
+def _peer_certificate(der: bytes) -> x509.Certificate:
+    # A connection presents the same certificate on every request: parse it once.
+    return x509.load_der_x509_certificate(der)
+
+
 def check_validity(certificate: x509.Certificate | bytes, *, now: datetime) -> str:
     """Refuse a certificate outside its validity period; return its SHA-256 fingerprint.
 
     ``certificate`` is parsed or DER, as ``ssl`` gives a peer's with
     ``getpeercert(binary_form=True)``.
     """
-    parsed = (
-        x509.load_der_x509_certificate(certificate)
-        if isinstance(certificate, bytes)
-        else certificate
-    )
+    parsed = _peer_certificate(certificate) if isinstance(certificate, bytes) else certificate
     now = _aware(now)
-    subject = parsed.subject.rfc4514_string()
     if now < parsed.not_valid_before_utc:
         raise LienthongError(
             "exchange.pki.not_yet_valid",
             N_("The certificate of {subject} is valid only from {start}. Check both clocks."),
             field="certificate",
-            subject=subject,
+            subject=parsed.subject.rfc4514_string(),
             start=parsed.not_valid_before_utc.isoformat(),
         )
     if now >= parsed.not_valid_after_utc:
@@ -733,10 +735,10 @@ def check_validity(certificate: x509.Certificate | bytes, *, now: datetime) -> s
                 " lienthong node request, then directory node add --replace at central."
             ),
             field="certificate",
-            subject=subject,
+            subject=parsed.subject.rfc4514_string(),
             end=parsed.not_valid_after_utc.isoformat(),
         )
-    return fingerprint(parsed)
+    return fingerprint(certificate if isinstance(certificate, bytes) else parsed)
 
 
 def peer_node(*, directory: Directory, certificate_der: bytes, now: datetime) -> NodeEntry:

@@ -2,164 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from concurrent.futures import Future
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
+from tests.support.pair import DRIVING, POPULATION, REGISTRY, Pair
 
 from lienthong.access.models import access_log
 from lienthong.exchange.audit.models import audit_log
 from lienthong.exchange.audit.verify import verify_log
-from lienthong.exchange.directory.models import Level
-from lienthong.exchange.gateway.server import build_gateway, serve_gateway
+from lienthong.exchange.gateway.server import build_gateway
 from lienthong.exchange.gateway.witness import checkpoint_and_witness, witness_node
 from lienthong.exchange.keys import NodePaths, load_signing_key
-from lienthong.exchange.local import LocalGrant, LocalMember, LocalNetwork, LocalNode, provision
-from lienthong.node import Node, open_node
-from lienthong.settings import load_settings
-from lienthong.systems.core import samples
-from tests.support.ports import free_port
-
-POPULATION = "VN/GOV/BCA/population"
-REGISTRY = f"{POPULATION}/registry"
-DRIVING = "VN/GOV/AGG/driving"
-
-
-class Loop:
-    """An event loop in a thread, where the gateways run while the test calls them."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.stops: list[asyncio.Event] = []
-        self.served: list[Future[None]] = []
-
-    def run(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
-
-    def serve(self, node: Node) -> None:
-        async def start() -> None:
-            ready, stop = asyncio.Event(), asyncio.Event()
-            self.stops.append(stop)
-            self.served.append(
-                asyncio.run_coroutine_threadsafe(
-                    serve_gateway(node, ready=ready, stop=stop), self.loop
-                )
-            )
-            await asyncio.wait_for(ready.wait(), 30)
-
-        self.run(start())
-
-    def close(self) -> None:
-        async def stop() -> None:
-            for event in self.stops:
-                event.set()
-
-        self.run(stop())
-        for served in self.served:
-            served.result(timeout=30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-
-@dataclass
-class Pair:
-    central: Node
-    an_giang: Node
-    loop: Loop
-    pin: str
-
-    def call(self, path: str, **headers: str) -> tuple[int, dict[str, str], Any]:
-        port = self.an_giang.settings.gateway_port
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, _lower(response.headers), json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, _lower(error.headers), json.loads(error.read())
-
-
-def _lower(headers: Any) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
-
-
-def _settings(state: Path, node_id: str, tls: int, **extra: Any) -> Any:
-    return load_settings(
-        state_dir=state,
-        node_id=node_id,
-        database_url=None,
-        gateway_port=free_port(),
-        gateway_tls_port=tls,
-        **extra,
-    )
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    root = tmp_path_factory.mktemp("exchange")
-    central_tls, an_giang_tls = free_port(), free_port()
-    provision(
-        LocalNetwork(
-            authority_dir=root / "central",
-            instance="VN",
-            name="Mạng thử",
-            members=[
-                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
-                LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
-            ],
-            nodes=[
-                LocalNode("VN-central", "VN/GOV/BCA", root / "central", central_tls, (POPULATION,)),
-                LocalNode("VN-91", "VN/GOV/AGG", root / "an-giang", an_giang_tls, (DRIVING,)),
-            ],
-            services=[
-                (
-                    REGISTRY,
-                    {
-                        "openapi": "3.1.0",
-                        "info": {"title": "population", "version": "1"},
-                        "paths": {},
-                    },
-                )
-            ],
-            grants=[
-                LocalGrant(
-                    DRIVING, REGISTRY, ("driver-licence",), method="GET", path="/Person/{id}"
-                )
-            ],
-        )
-    )
-    central = open_node(_settings(root / "central", "VN-central", central_tls))
-    an_giang = open_node(
-        _settings(
-            root / "an-giang",
-            "VN-91",
-            an_giang_tls,
-            directory_url=f"https://127.0.0.1:{central_tls}/directory",
-        )
-    )
-    person = samples.sample_person()
-    with central.unit_of_work() as unit:
-        unit.records.create(record_type="Person", content=person)
-        unit.commit()
-    loop = Loop()
-    try:
-        loop.serve(central)
-        loop.serve(an_giang)
-        yield Pair(central, an_giang, loop, person["pin"])
-    finally:
-        loop.close()
-        central.close()
-        an_giang.close()
+from lienthong.node import Node
 
 
 def _audit(node: Node) -> list[Any]:

@@ -126,6 +126,10 @@ class ProviderGateway:
             record.body = kept_bodies(g, body, None if answer is None else answer.body)
             if body is not None:
                 body.close()
+        if scope["method"] == "HEAD" or answer.status in (204, 304):
+            # HTTP carries no body then: sign and send the empty body the caller receives.
+            answer.body.close()
+            answer = replace(answer, body=Spool(limit=1))
         try:
             signed = self._signed_headers(answer, sender, request_envelope, record)
             record.status = answer.status

@@ -142,7 +142,8 @@ class LocalUpstream:
                 answer.body.write(message.get("body", b""))
 
         try:
-            await asyncio.wait_for(self.app(scope, receive, send), timeout)
+            async with asyncio.timeout(timeout):
+                await self.app(scope, receive, send)
         except TimeoutError:
             answer.body.close()
             raise _timeout(timeout) from None
@@ -213,7 +214,8 @@ class HttpUpstream:
                 return UpstreamResponse(
                     status=response.status,
                     headers=[
-                        (name.encode("latin-1"), value.encode("latin-1"))
+                        # ASGI wants header names in lower case; aiohttp keeps the sender's.
+                        (name.lower().encode("latin-1"), value.encode("latin-1"))
                         for name, value in response.headers.items()
                         if name.lower() in FORWARDED_RESPONSE
                     ],

@@ -124,7 +124,9 @@ def test_consistency_between_two_checkpoints_verifies(
     assert proof.verifies()
     assert (proof.old_root, proof.new_root) == (old.root, new.root)
     assert list(proof.path) == consistency_proof(_leaves(13), 6, 13)
-    assert str(proof).splitlines()[-1] == translate("The proof verifies.", language=current_language.get())
+    assert str(proof).splitlines()[-1] == translate(
+        "The proof verifies.", language=current_language.get()
+    )
 
 
 def test_consistency_between_sizes_without_checkpoints_reads_from_the_start(

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 from tests.support.gateway import ClientWorld
 from tests.support.network import DRIVING, REGISTRY, SampleNetwork
