@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Engine
 
 from lienthong.access.log import Access, access_rows, audit_entry
 from lienthong.access.models import access_log
-from lienthong.exchange.audit.log import AuditEntry, append_entries
+from lienthong.exchange.audit.log import AuditEntry, GatewayCall, append_entries, call_entry
 from lienthong.exchange.audit.writer import IDLE_SECONDS, MAX_BATCH, GroupCommitWriter
 
 
@@ -35,15 +35,30 @@ class _Logged:
     audit: AuditEntry
 
 
-def _insert(connection: Connection, batch: Sequence[_Logged]) -> list[str]:
-    connection.execute(access_log.insert(), [row for logged in batch for row in logged.rows])
+_INSERT = access_log.insert()  # built once: see the audit log's statements
+
+
+def _insert(connection: Connection, batch: Sequence[_Logged | AuditEntry]) -> list[str | int]:
+    rows = [row for item in batch if isinstance(item, _Logged) for row in item.rows]
+    if rows:
+        connection.execute(_INSERT, rows)
     # Last: appending to the audit chain holds its turn until the commit.
-    append_entries(connection=connection, entries=[logged.audit for logged in batch])
-    return [logged.request_id for logged in batch]
+    sequences = append_entries(
+        connection=connection,
+        entries=[item.audit if isinstance(item, _Logged) else item for item in batch],
+    )
+    return [
+        item.request_id if isinstance(item, _Logged) else sequence
+        for item, sequence in zip(batch, sequences, strict=True)
+    ]
 
 
 class AccessLogWriter:
-    """Append accesses to the log from any thread or event loop, committed in batches."""
+    """Append accesses to the log from any thread or event loop, committed in batches.
+
+    It is the node's one log writer: a gateway in the same process records its calls
+    through it too (``record``), so both share each batch and its commit.
+    """
 
     def __init__(
         self,
@@ -54,7 +69,7 @@ class AccessLogWriter:
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._node_id = node_id
-        self._writer = GroupCommitWriter(
+        self._writer: GroupCommitWriter[_Logged | AuditEntry, str | int] = GroupCommitWriter(
             engine, _insert, name="access-log-writer", idle=idle, max_batch=max_batch
         )
 
@@ -76,19 +91,23 @@ class AccessLogWriter:
         self, access: Access, *, at: datetime, records: Sequence[tuple[str, int | None]] = ()
     ) -> Future[str]:
         """Queue one access; the future gives its request id once it is committed."""
-        return self._writer.submit(self._logged(access, at, records))
+        return cast("Future[str]", self._writer.submit(self._logged(access, at, records)))
 
     def write(
         self, access: Access, *, at: datetime, records: Sequence[tuple[str, int | None]] = ()
     ) -> str:
         """Append one access and return its request id once it is committed."""
-        return self._writer.write(self._logged(access, at, records))
+        return str(self._writer.write(self._logged(access, at, records)))
 
     async def awrite(
         self, access: Access, *, at: datetime, records: Sequence[tuple[str, int | None]] = ()
     ) -> str:
         """Append one access and return its request id once it is committed."""
-        return await self._writer.awrite(self._logged(access, at, records))
+        return str(await self._writer.awrite(self._logged(access, at, records)))
+
+    async def record(self, call: GatewayCall) -> None:
+        """Record one call through the node's gateway; return once it is committed."""
+        await self._writer.awrite(call_entry(call, node_id=self._node_id or ""))
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer thread (a later write starts it again)."""

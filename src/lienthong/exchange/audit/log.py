@@ -239,12 +239,18 @@ def _lock(connection: Connection) -> None:
         connection.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
 
 
+# Built once: every read and write of personal data appends here, and a statement built
+# per call costs more in SQLAlchemy's cache-key work than the SQL itself.
+_HEAD = (
+    select(audit_log.c.sequence, audit_log.c.chain_hash)
+    .order_by(audit_log.c.sequence.desc())
+    .limit(1)
+)
+_INSERT = audit_log.insert()
+
+
 def _head(connection: Connection) -> tuple[int, bytes]:
-    row = connection.execute(
-        select(audit_log.c.sequence, audit_log.c.chain_hash)
-        .order_by(audit_log.c.sequence.desc())
-        .limit(1)
-    ).first()
+    row = connection.execute(_HEAD).first()
     if row is None:
         return 0, GENESIS
     chain = digest(row.chain_hash)
@@ -283,7 +289,7 @@ def append_entries(*, connection: Connection, entries: Sequence[AuditEntry]) -> 
                 "chain_hash": chain.hex(),
             }
         )
-    connection.execute(audit_log.insert(), rows)
+    connection.execute(_INSERT, rows)
     return [row["sequence"] for row in rows]
 
 

@@ -358,7 +358,7 @@ class ClientGateway:
             async with self.session().request(
                 request.method,
                 URL(url, encoded=True),
-                data=small if small is not None else body.chunks(),
+                data=(small or None) if small is not None else body.chunks(),
                 headers=sent,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=g.upstream_timeout),

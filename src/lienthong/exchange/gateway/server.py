@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import uvicorn
 
+from lienthong.access import AccessLogWriter
 from lienthong.errors import LienthongError
-from lienthong.exchange.audit.writer import AuditLogWriter
 from lienthong.exchange.directory import authority
 from lienthong.exchange.directory.cache import DirectoryCache, cache_path, http_fetch
 from lienthong.exchange.directory.views import directory_route
@@ -53,7 +53,7 @@ class NodeGateway:
     client: ClientGateway
     provider: ProviderGateway
     directory: DirectoryCache
-    audit: AuditLogWriter
+    audit: AccessLogWriter
     #: Whether this node is the network authority (it reads the directory it publishes).
     is_authority: bool
 
@@ -91,7 +91,8 @@ def build_gateway(node: Node, *, clock: Callable[[], datetime] = utc_now) -> Nod
         interval=settings.directory_poll_seconds,
         backoff_max=settings.directory_poll_seconds * 10,
     )
-    audit = AuditLogWriter(node.engine, node_id=settings.node_id)
+    # One writer for the registry's access log and the gateway's calls: see AccessLogWriter.
+    audit = AccessLogWriter(node.engine, node_id=settings.node_id)
     gateway = Gateway(
         node_id=settings.node_id,
         instance=settings.network_instance,
@@ -105,7 +106,7 @@ def build_gateway(node: Node, *, clock: Callable[[], datetime] = utc_now) -> Nod
         upstream_timeout=settings.exchange_upstream_timeout_seconds,
         audit_bodies=settings.exchange_audit_bodies,
     )
-    api = create_app(node)
+    api = create_app(node, log_writer=audit)
     upstreams = Upstreams(
         api=api,
         systems={system.code for system in node.systems},
@@ -127,7 +128,9 @@ def build_gateway(node: Node, *, clock: Callable[[], datetime] = utc_now) -> Nod
 def _bind(host: str, port: int) -> socket.socket:
     """Return a socket bound to an address, or say clearly why it cannot be."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle's algorithm off only on sockets that
+    # say they are TCP, and with it on every answer waits 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

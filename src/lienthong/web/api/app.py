@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import __version__
-from lienthong.access import TokenCache
+from lienthong.access import AccessLogWriter, TokenCache
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.node import Node
@@ -29,12 +29,20 @@ TOKEN_CACHE_SECONDS = 5.0
 
 
 def create_app(
-    node: Node, *, token_cache_seconds: float = TOKEN_CACHE_SECONDS, clock: Clock = utc_now
+    node: Node,
+    *,
+    token_cache_seconds: float = TOKEN_CACHE_SECONDS,
+    clock: Clock = utc_now,
+    log_writer: AccessLogWriter | None = None,
 ) -> FastAPI:
     """Return the API of a node: every installed system's record types and operations."""
     tokens = TokenCache(node.engine, ttl=token_cache_seconds)
     context = ApiContext(
-        node=node, record_types=node.systems.record_types(), tokens=tokens, clock=clock
+        node=node,
+        record_types=node.systems.record_types(),
+        tokens=tokens,
+        clock=clock,
+        log_writer=log_writer,
     )
 
     @asynccontextmanager
