@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Final
@@ -127,6 +127,19 @@ class Envelope:
     def digest(self) -> str:
         """Return the hash of the signed form, base64 SHA-512: ``X-Road-Request-Hash``."""
         return base64.b64encode(hashlib.sha512(self.signed_bytes).digest()).decode("ascii")
+
+    def answer(self, *, status: int, body_hash: str, timestamp: str) -> Envelope:
+        """Return the envelope of the response to this request: bound to it by its hash."""
+        return replace(
+            self,
+            kind="response",
+            sender=self.recipient,
+            recipient=self.sender,
+            status=status,
+            body_hash=body_hash,
+            timestamp=timestamp,
+            request_hash=self.digest(),
+        )
 
     def sign(self, key: Ed25519PrivateKey) -> str:
         """Return the base64 Ed25519 signature of the envelope."""

@@ -417,23 +417,7 @@ class ClientGateway:
             )
         stamp = headers.get(m.TIMESTAMP, "")
         m.check_window(m.parse_timestamp(stamp), now=g.clock(), window=g.window)
-        response = m.Envelope(
-            kind="response",
-            sender=provider.node_id,
-            recipient=g.node_id,
-            method=request.method,
-            path=request.path,
-            query=request.query,
-            client=request.client,
-            message_id=request.message_id,
-            user_id=request.user_id,
-            issue=request.issue,
-            purpose=request.purpose,
-            body_hash=answer.digest,
-            timestamp=stamp,
-            status=status,
-            request_hash=request_hash,
-        )
+        response = request.answer(status=status, body_hash=answer.digest, timestamp=stamp)
         try:
             response.verify(headers[m.SIGNATURE], provider.public_key)
         except LienthongError:

@@ -314,22 +314,8 @@ class ProviderGateway:
         headers = list(answer.headers)
         headers.append((b"x-road-id", echoed_id(record.message_id).encode("latin-1")))
         if request is not None and sender is not None:
-            response = m.Envelope(
-                kind="response",
-                sender=g.node_id,
-                recipient=sender.node_id,
-                method=request.method,
-                path=request.path,
-                query=request.query,
-                client=request.client,
-                message_id=request.message_id,
-                user_id=request.user_id,
-                issue=request.issue,
-                purpose=request.purpose,
-                body_hash=answer.body.digest,
-                timestamp=stamp,
-                status=answer.status,
-                request_hash=record.request_hash or request.digest(),
+            response = request.answer(
+                status=answer.status, body_hash=answer.body.digest, timestamp=stamp
             )
             record.response_hash = response.digest()
             headers += [
