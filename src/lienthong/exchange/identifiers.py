@@ -22,35 +22,40 @@ PART: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MEMBER_CLASSES: Final = ("GOV", "COM", "ORG")
 
 
-def _error(code: str, template: str, *, field: str, **params: str) -> LienthongError:
-    return LienthongError(code, template, field=field, **params)
+def _not_shaped(value: str, *, kind: str, shape: str, field: str) -> LienthongError:
+    return LienthongError(
+        "exchange.identifier.shape",
+        N_("{value} is not a {kind} identifier: write it as {shape}."),
+        field=field,
+        value=value[:200],
+        kind=kind,
+        shape=shape,
+    )
+
+
+def check_part(part: str, *, value: str, field: str) -> None:
+    """Refuse one part of an identifier (``value`` is what it is part of, for the message)."""
+    if not PART.fullmatch(part):
+        raise LienthongError(
+            "exchange.identifier.part",
+            N_(
+                "{part} in {value} is not allowed: a part has 1 to 64 letters, digits,"
+                " dots, dashes or underscores, and starts with a letter or digit."
+            ),
+            field=field,
+            part=part[:80],
+            value=value[:200],
+        )
 
 
 def _parts(text: str, count: int, *, field: str, kind: str, shape: str) -> list[str]:
     parts = text.split("/")
     if len(parts) != count:
-        raise _error(
-            "exchange.identifier.shape",
-            N_("{value} is not a {kind} identifier: write it as {shape}."),
-            field=field,
-            value=text[:200],
-            kind=kind,
-            shape=shape,
-        )
+        raise _not_shaped(text, kind=kind, shape=shape, field=field)
     for part in parts:
-        if not PART.fullmatch(part):
-            raise _error(
-                "exchange.identifier.part",
-                N_(
-                    "{part} in {value} is not allowed: a part has 1 to 64 letters, digits,"
-                    " dots, dashes or underscores, and starts with a letter or digit."
-                ),
-                field=field,
-                part=part[:80],
-                value=text[:200],
-            )
+        check_part(part, value=text, field=field)
     if parts[1] not in MEMBER_CLASSES:
-        raise _error(
+        raise LienthongError(
             "exchange.identifier.member_class",
             N_("{value} has the member class {member_class}; use one of {allowed}."),
             field=field,
@@ -145,20 +150,15 @@ def split_service_path(path: str) -> tuple[ServiceId, str]:
     for segment in segments[5:]:
         decoded = unquote(segment)
         if decoded in (".", "..") or any(mark in decoded for mark in ("/", "\\", "\0")):
-            raise _error(
+            raise LienthongError(
                 "exchange.path.traversal",
                 N_("The service path {path} climbs out of the service: remove . and .. segments."),
                 field="path",
                 path=path[:200],
             )
     if len(segments) < 5:
-        raise _error(
-            "exchange.identifier.shape",
-            N_("{value} is not a {kind} identifier: write it as {shape}."),
-            field="path",
-            value=path[:200],
-            kind="service",
-            shape="/r1/VN/GOV/BCA/population/registry/…",
+        raise _not_shaped(
+            path, kind="service", shape="/r1/VN/GOV/BCA/population/registry/…", field="path"
         )
     service = ServiceId.parse("/".join(segments[:5]), field="path")
     rest = "/".join(segments[5:])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from lienthong.errors import LienthongError
@@ -131,25 +131,32 @@ def load_private_key(path: Path) -> PrivateKey:
             path=str(path),
         ) from None
     if not isinstance(key, Ed25519PrivateKey | EllipticCurvePrivateKey):
-        raise LienthongError(
-            "exchange.key.kind",
-            N_("{path} holds a key of a kind the network does not use (Ed25519 or P-256)."),
-            field="path",
-            path=str(path),
-        )
+        raise _wrong_kind(path)
     return key
+
+
+def _wrong_kind(path: Path) -> LienthongError:
+    return LienthongError(
+        "exchange.key.kind",
+        N_("{path} holds a key of a kind the network does not use (Ed25519 or P-256)."),
+        field="path",
+        path=str(path),
+    )
 
 
 def load_signing_key(path: Path) -> Ed25519PrivateKey:
     """Read an Ed25519 private key."""
     key = load_private_key(path)
     if not isinstance(key, Ed25519PrivateKey):
-        raise LienthongError(
-            "exchange.key.kind",
-            N_("{path} holds a key of a kind the network does not use (Ed25519 or P-256)."),
-            field="path",
-            path=str(path),
-        )
+        raise _wrong_kind(path)
+    return key
+
+
+def load_tls_key(path: Path) -> EllipticCurvePrivateKey:
+    """Read an ECDSA P-256 private key (a TLS or CA key)."""
+    key = load_private_key(path)
+    if not isinstance(key, EllipticCurvePrivateKey) or not isinstance(key.curve, SECP256R1):
+        raise _wrong_kind(path)
     return key
 
 

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.directory.models import Directory
-from lienthong.exchange.identifiers import PART, ClientId, ServiceId
+from lienthong.exchange.identifiers import ClientId, ServiceId, check_part
 from lienthong.i18n import N_
 
 LIST_METHODS: Final = "listMethods"
@@ -99,17 +99,7 @@ def allowed_methods(
 
 def get_openapi(directory: Directory, *, provider: ClientId, service_code: str) -> dict[str, Any]:
     """Return the OpenAPI description of one service of a provider (``getOpenAPI``)."""
-    if not PART.fullmatch(service_code or ""):
-        raise LienthongError(
-            "exchange.identifier.part",
-            N_(
-                "{part} in {value} is not allowed: a part has 1 to 64 letters, digits,"
-                " dots, dashes or underscores, and starts with a letter or digit."
-            ),
-            field="serviceCode",
-            part=(service_code or "")[:80],
-            value="serviceCode",
-        )
+    check_part(service_code or "", value="serviceCode", field="serviceCode")
     service_id = ServiceId.of(provider, service_code)
     service = directory.service(service_id)
     if service is None:

@@ -36,8 +36,8 @@ from lienthong.exchange.identifiers import MemberId
 from lienthong.exchange.keys import (
     NETWORK_DIR,
     NodePaths,
-    load_private_key,
     load_signing_key,
+    load_tls_key,
     public_key_from_text,
     public_key_text,
     write_private_key,
@@ -131,14 +131,7 @@ class Authority:
                 path=str(directory),
             )
         info = json.loads(paths.info.read_text(encoding="utf-8"))
-        ca_key = load_private_key(paths.ca_key)
-        if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-            raise LienthongError(
-                "exchange.key.kind",
-                N_("{path} holds a key of a kind the network does not use (Ed25519 or P-256)."),
-                field="path",
-                path=str(paths.ca_key),
-            )
+        ca_key = load_tls_key(paths.ca_key)
         return cls(
             paths=paths,
             instance=str(info["instance"]),
@@ -381,15 +374,7 @@ def make_node_request(*, paths: NodePaths, node_id: str, member: str, hosts: lis
 
 
 def _tls_key(paths: NodePaths) -> ec.EllipticCurvePrivateKey:
-    key = load_private_key(paths.tls_key)
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise LienthongError(
-            "exchange.key.kind",
-            N_("{path} holds a key of a kind the network does not use (Ed25519 or P-256)."),
-            field="path",
-            path=str(paths.tls_key),
-        )
-    return key
+    return load_tls_key(paths.tls_key)
 
 
 def _payload(fields: dict[str, str]) -> bytes:
@@ -754,12 +739,17 @@ def peer_node(*, directory: Directory, certificate_der: bytes, now: datetime) ->
             field="certificate",
             version=directory.version,
         )
-    if found.revoked_at is not None and found.revoked_at <= _aware(now):
+    check_not_revoked(found, now=now)
+    return found
+
+
+def check_not_revoked(node: NodeEntry, *, now: datetime) -> None:
+    """Refuse a node the network authority revoked."""
+    if node.revoked_at is not None and node.revoked_at <= _aware(now):
         raise LienthongError(
             "exchange.node.revoked",
             N_("The node {node_id} was revoked at {at}; its calls are refused."),
             field="certificate",
-            node_id=found.node_id,
-            at=found.revoked_at.isoformat(),
+            node_id=node.node_id,
+            at=node.revoked_at.isoformat(),
         )
-    return found

@@ -137,7 +137,7 @@ class _BrokenLog:
 
 def test_a_personal_read_whose_log_entry_cannot_be_written_is_not_answered(api: Api) -> None:
     api.client.post(PEOPLE, json=person(), headers=api.headers())
-    api.client.app.state.context.writer = _BrokenLog()  # type: ignore[attr-defined]
+    api.client.app.state.context.log_writer = _BrokenLog()  # type: ignore[attr-defined]
     for url in (f"{PEOPLE}/{PIN}", PEOPLE, f"{PEOPLE}/{PIN}/_history"):
         response = api.client.get(url, headers=api.reader())
         assert (response.status_code, response.json()["code"]) == (503, "access.log_unavailable")

@@ -242,6 +242,21 @@ class Directory(_Entry):
         system = self.system(client)
         return None if system is None else self.node(system.node_id)
 
+    def check_host(self, client: ClientId, node_id: str) -> None:
+        """Refuse a client that is not a subsystem of the given node."""
+        host = self.host_of(client)
+        if host is None or host.node_id != node_id:
+            raise LienthongError(
+                "exchange.client.unknown",
+                N_(
+                    "{client} is not a subsystem of node {node} in the directory. Register it"
+                    " with the network authority."
+                ),
+                field="X-Road-Client",
+                client=str(client),
+                node=node_id,
+            )
+
     def services_of(self, provider: ClientId | str) -> list[ServiceEntry]:
         """Return the services a subsystem provides."""
         prefix = f"{provider}/"

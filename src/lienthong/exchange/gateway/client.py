@@ -27,20 +27,21 @@ from lienthong.exchange.directory.models import Directory, NodeEntry
 from lienthong.exchange.gateway import openapi
 from lienthong.exchange.gateway.bodies import CHUNK, Spool, declared_length, read_request_body
 from lienthong.exchange.gateway.context import (
-    CallRecord,
     Gateway,
     Receive,
     Scope,
     Send,
-    Timer,
     kept_bodies,
     refusal,
+    request_headers,
     send_bytes,
     send_json,
+    send_spool,
 )
 from lienthong.exchange.gateway.provider import PREFIX, echoed_id
+from lienthong.exchange.gateway.refusals import not_the_protocol
 from lienthong.exchange.identifiers import ClientId, ServiceId, split_service_path
-from lienthong.exchange.pki import check_validity
+from lienthong.exchange.pki import check_not_revoked, check_validity
 from lienthong.i18n import N_
 
 #: Response headers of the provider handed to the client system.
@@ -124,12 +125,7 @@ class ClientGateway:
                 send, 200, openapi.document_bytes(), [(b"content-type", b"application/json")]
             )
         else:
-            error = LienthongError(
-                "exchange.path.protocol",
-                N_("Gateways are called at /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/…."),
-                field="path",
-            )
-            status, body, headers = refusal(error, "ClientProxy", "")
+            status, body, headers = refusal(not_the_protocol(), "ClientProxy", "")
             await send_bytes(send, status, body, headers)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -179,23 +175,11 @@ class ClientGateway:
     async def call(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, sign, send, verify and answer one call; audit it whatever happens."""
         g = self.gateway
-        timer = Timer()
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        headers = request_headers(scope)
         message_id = headers.get(m.MESSAGE_ID) or str(uuid.uuid4())
-        record: dict[str, Any] = {
-            "message_id": message_id[: m.HEADER_LIMIT],
-            "client": headers.get(m.CLIENT, "")[:255],
-            "service": "",
-            "user_id": headers.get(m.USER_ID, "")[:255],
-            "purpose": headers.get(m.PURPOSE, "")[:255],
-            "outcome": "ok",
-            "request_size": 0,
-            "request_hash": "",
-            "response_hash": "",
-            "body": None,
-        }
+        record = g.begin("client", headers, message_id)
+        record.user_id = headers.get(m.USER_ID, "")[: m.HEADER_LIMIT]
+        record.purpose = headers.get(m.PURPOSE, "")[: m.HEADER_LIMIT]
         body: Spool | None = None
         try:
             message_id = _signed_header({m.MESSAGE_ID: message_id}, m.MESSAGE_ID)
@@ -204,7 +188,7 @@ class ClientGateway:
                 # Say so before calling, rather than let the provider's TLS refuse it.
                 check_validity(self.certificate, now=g.clock())
             client, service, rest, provider = self._route(scope, headers, directory)
-            record["service"] = f"{service}{rest}"
+            record.service = f"{service}{rest}"
             purpose = _signed_header(headers, m.PURPOSE)
             if not (service.service_code in metaservices.PROVIDER_METASERVICES and not rest):
                 # A call bound to be refused at the provider never leaves this node.
@@ -220,7 +204,7 @@ class ClientGateway:
                 )
             declared_length(headers, limit=g.max_body)
             body = await read_request_body(receive, limit=g.max_body, timeout=g.body_timeout)
-            record["request_size"] = body.size
+            record.request_size = body.size
             request = m.Envelope(
                 kind="request",
                 sender=g.node_id,
@@ -236,16 +220,17 @@ class ClientGateway:
                 body_hash=body.digest,
                 timestamp=m.format_timestamp(g.clock()),
             )
-            record["request_hash"] = request.digest()
+            record.request_hash = request.digest()
             status, answer_headers, answer = await self._send(request, provider, headers, body)
-            record["response_hash"] = answer_headers.pop("_response_hash", "")
-            record["body"] = kept_bodies(g, body, answer)
+            record.response_hash = answer_headers.pop("_response_hash", "")
+            record.body = kept_bodies(g, body, answer)
             error_type = answer_headers.get(m.ERROR)
-            record["outcome"] = "ok" if error_type is None else _code_of(error_type)
+            record.outcome = "ok" if error_type is None else _code_of(error_type)
         except LienthongError as error:
-            record["outcome"] = error.code
+            record.outcome = error.code
             status_code, payload, extra = refusal(error, "ClientProxy", echoed_id(message_id))
-            await self._audit(record, timer, status_code, len(payload))
+            record.status, record.response_size = status_code, len(payload)
+            await g.finish(record)
             await send_bytes(send, status_code, payload, extra)
             return
         finally:
@@ -260,46 +245,18 @@ class ClientGateway:
         returned.append((b"x-road-id", message_id.encode("latin-1")))
         try:
             # The entry is committed before the answer leaves: no answer without evidence.
-            await self._audit(record, timer, status, answer.size)
-            await self._stream(send, status, returned, answer)
+            record.status, record.response_size = status, answer.size
+            await g.finish(record)
+            await send_spool(send, status, returned, answer)
         finally:
             answer.close()
-
-    async def _stream(
-        self, send: Send, status: int, headers: list[tuple[bytes, bytes]], answer: Spool
-    ) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*headers, (b"content-length", str(answer.size).encode())],
-            }
-        )
-        small = answer.small()
-        if small is not None:
-            await send({"type": "http.response.body", "body": small})
-            return
-        async for chunk in answer.chunks():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
 
     def _route(
         self, scope: Scope, headers: dict[str, str], directory: Directory
     ) -> tuple[ClientId, ServiceId, str, NodeEntry]:
         g = self.gateway
         client = ClientId.parse(m.header_value(headers, m.CLIENT, required=True))
-        host = directory.host_of(client)
-        if host is None or host.node_id != g.node_id:
-            raise LienthongError(
-                "exchange.client.unknown",
-                N_(
-                    "{client} is not a subsystem of node {node} in the directory. Register it"
-                    " with the network authority."
-                ),
-                field=m.CLIENT,
-                client=str(client),
-                node=g.node_id,
-            )
+        directory.check_host(client, g.node_id)
         raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         service, rest = split_service_path(raw[len(PREFIX) :])
         if service.instance != g.instance:
@@ -314,13 +271,7 @@ class ClientGateway:
         provider = directory.host_of(service.provider)
         if provider is None:
             raise metaservices.unknown_service(service)
-        if provider.revoked_at is not None and provider.revoked_at <= g.clock():
-            raise LienthongError(
-                "exchange.node.revoked",
-                N_("The certificate of node {node} was revoked by the network authority."),
-                field="tls",
-                node=provider.node_id,
-            )
+        check_not_revoked(provider, now=g.clock())
         return client, service, rest, provider
 
     async def _send(
@@ -425,29 +376,6 @@ class ClientGateway:
                 provider, N_("The answer of node {node} is not signed by it.")
             ) from None
         return response.digest()
-
-    async def _audit(self, record: dict[str, Any], timer: Timer, status: int, size: int) -> None:
-        g = self.gateway
-        seconds = timer.seconds
-        service = record["service"]
-        g.metrics.observe(
-            side="client",
-            service=service.split("/", 5)[4] if service.count("/") >= 4 else "-",
-            outcome=record["outcome"],
-            seconds=seconds,
-            received=record["request_size"],
-            sent=size,
-        )
-        await g.audit.record(
-            CallRecord(
-                side="client",
-                status=status,
-                response_size=size,
-                duration_ms=seconds * 1000,
-                at=g.clock(),
-                **record,
-            )
-        )
 
 
 def _signed_header(headers: dict[str, str], name: str) -> str:

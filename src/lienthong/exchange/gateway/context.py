@@ -16,6 +16,7 @@ from lienthong.errors import LienthongError
 from lienthong.exchange.directory.models import Directory
 from lienthong.exchange.gateway.bodies import Spool
 from lienthong.exchange.gateway.refusals import Side, error_body, error_type, status_of
+from lienthong.exchange.messages import CLIENT, HEADER_LIMIT
 from lienthong.exchange.metrics import GatewayMetrics
 from lienthong.exchange.replay import ReplayGuard
 
@@ -43,25 +44,26 @@ class AuditSink(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass
 class CallRecord:
-    """What the audit log holds of one call through one gateway."""
+    """What the audit log holds of one call through one gateway, filled in as checks pass."""
 
     side: str  # "client" or "provider"
     message_id: str
     client: str
-    service: str
-    user_id: str
-    purpose: str
-    outcome: str  # "ok" or the refusal's code
-    status: int
-    request_size: int
-    response_size: int
-    duration_ms: float
-    request_hash: str
-    response_hash: str
     at: datetime
+    service: str = ""
+    user_id: str = ""
+    purpose: str = ""
+    outcome: str = "ok"  # or the refusal's code
+    status: int = 0
+    request_size: int = 0
+    response_size: int = 0
+    duration_ms: float = 0.0
+    request_hash: str = ""
+    response_hash: str = ""
     body: str | None = None
+    started: float = field(default_factory=time.perf_counter, repr=False)
 
 
 @dataclass
@@ -85,6 +87,31 @@ class Gateway:
     def __post_init__(self) -> None:
         self.replay = ReplayGuard(window=self.window)
 
+    def begin(self, side: str, headers: dict[str, str], message_id: str) -> CallRecord:
+        """Start the record of a call that just arrived."""
+        return CallRecord(
+            side=side,
+            message_id=message_id[:HEADER_LIMIT],
+            client=headers.get(CLIENT, "")[:HEADER_LIMIT],
+            at=self.clock(),
+        )
+
+    async def finish(self, call: CallRecord) -> None:
+        """Count a call and commit its audit entry (before its answer leaves)."""
+        seconds = time.perf_counter() - call.started
+        call.duration_ms = seconds * 1000
+        call.at = self.clock()
+        parts = call.service.split("/", 5)
+        self.metrics.observe(
+            side=call.side,
+            service=parts[4] if len(parts) > 4 else "-",
+            outcome=call.outcome,
+            seconds=seconds,
+            received=call.request_size,
+            sent=call.response_size,
+        )
+        await self.audit.record(call)
+
 
 def request_headers(scope: Scope) -> dict[str, str]:
     """Return an ASGI request's headers by lower-case name (the last of repeated ones)."""
@@ -103,6 +130,26 @@ async def send_bytes(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_spool(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: Spool
+) -> None:
+    """Send a response whose body is a spool, chunk by chunk when it is on disk."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(body.size).encode())],
+        }
+    )
+    small = body.small()
+    if small is not None:
+        await send({"type": "http.response.body", "body": small})
+        return
+    async for chunk in body.chunks():
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def send_json(send: Send, status: int, data: Any) -> None:
@@ -124,18 +171,6 @@ def refusal(
             (b"x-road-id", message_id.encode("latin-1")),
         ],
     )
-
-
-class Timer:
-    """Milliseconds since a call arrived."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    @property
-    def seconds(self) -> float:
-        """Seconds since start."""
-        return time.perf_counter() - self.started
 
 
 def kept_bodies(gateway: Gateway, request: Spool | None, response: Spool | None) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
 from urllib.parse import parse_qs
 
 from lienthong.errors import LienthongError
@@ -30,15 +29,16 @@ from lienthong.exchange.gateway.context import (
     Receive,
     Scope,
     Send,
-    Timer,
     kept_bodies,
     logger,
     refusal,
+    request_headers,
+    send_spool,
 )
-from lienthong.exchange.gateway.tls import PEER_CERTIFICATE
-from lienthong.exchange.gateway.upstream import Upstream, UpstreamResponse
+from lienthong.exchange.gateway.refusals import not_the_protocol
+from lienthong.exchange.gateway.tls import tls_peer
+from lienthong.exchange.gateway.upstream import Upstream, UpstreamResponse, unreachable
 from lienthong.exchange.identifiers import ClientId, ServiceId, split_service_path
-from lienthong.exchange.pki import peer_node
 from lienthong.i18n import N_
 
 PREFIX = "/r1/"
@@ -86,12 +86,9 @@ class ProviderGateway:
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, forward and answer one call; audit it whatever happens."""
         g = self.gateway
-        timer = Timer()
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        headers = request_headers(scope)
         message_id = headers.get(m.MESSAGE_ID, "")[: m.HEADER_LIMIT]
-        record = _Call(message_id=message_id, client=headers.get(m.CLIENT, "")[:255])
+        record = g.begin("provider", headers, message_id)
         sender: NodeEntry | None = None
         request_envelope: m.Envelope | None = None
         body: Spool | None = None
@@ -135,25 +132,15 @@ class ProviderGateway:
             record.status = answer.status
             record.response_size = answer.body.size
             # The entry is committed before the answer leaves: no answer without evidence.
-            await self._audit(record, timer)
-            await self._send(send, answer, signed)
+            await g.finish(record)
+            await send_spool(send, answer.status, signed, answer.body)
         finally:
             answer.body.close()
 
     # -- the checks ---------------------------------------------------------------------------
 
     def _peer(self, scope: Scope, directory: Directory, headers: dict[str, str]) -> NodeEntry:
-        certificate = scope.get(PEER_CERTIFICATE)
-        if not certificate:
-            raise _refuse(
-                "exchange.tls.no_certificate",
-                N_(
-                    "The connection presented no TLS certificate. Gateways call each other"
-                    " with their node certificate from the network CA."
-                ),
-                field="tls",
-            )
-        peer = peer_node(directory=directory, certificate_der=certificate, now=self.gateway.clock())
+        peer = tls_peer(scope, directory, now=self.gateway.clock())
         sender = m.header_value(headers, m.SENDER, required=True)
         if sender != peer.node_id:
             raise _refuse(
@@ -175,25 +162,10 @@ class ProviderGateway:
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1")
         path = raw_path.decode("latin-1")
         if not path.startswith(PREFIX):
-            raise _refuse(
-                "exchange.path.protocol",
-                N_("Gateways are called at /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/…."),
-                field="path",
-            )
+            raise not_the_protocol()
         service, rest = split_service_path(path[len(PREFIX) :])
         client = ClientId.parse(m.header_value(headers, m.CLIENT, required=True))
-        host = directory.host_of(client)
-        if host is None or host.node_id != sender.node_id:
-            raise _refuse(
-                "exchange.client.unknown",
-                N_(
-                    "{client} is not a subsystem of node {node} in the directory. Register it"
-                    " with the network authority."
-                ),
-                field=m.CLIENT,
-                client=str(client),
-                node=sender.node_id,
-            )
+        directory.check_host(client, sender.node_id)
         message_id = m.header_value(headers, m.MESSAGE_ID, required=True)
         stamp = m.header_value(headers, m.TIMESTAMP, required=True)
         m.check_window(m.parse_timestamp(stamp), now=g.clock(), window=g.window)
@@ -227,13 +199,7 @@ class ProviderGateway:
         client = ClientId.parse(envelope.client)
         provider = directory.host_of(service.provider)
         if provider is None or provider.node_id != g.node_id:
-            raise _refuse(
-                "exchange.service.not_here",
-                N_("The subsystem of {service} is not hosted by node {node}."),
-                field="path",
-                service=str(service),
-                node=g.node_id,
-            )
+            raise _not_here(service, g.node_id)
         if service.service_code in metaservices.PROVIDER_METASERVICES and not rest:
             return _json_answer(self._metaservice(directory, client, service, envelope.query))
         if directory.service(service) is None:
@@ -248,13 +214,7 @@ class ProviderGateway:
         )
         upstream = self.upstreams(service)
         if upstream is None:
-            raise _refuse(
-                "exchange.service.not_here",
-                N_("The subsystem of {service} is not hosted by node {node}."),
-                field="path",
-                service=str(service),
-                node=g.node_id,
-            )
+            raise _not_here(service, g.node_id)
         caller = ExchangeCaller(
             client=envelope.client,
             purpose=envelope.purpose,
@@ -278,13 +238,7 @@ class ProviderGateway:
             raise
         except Exception as exc:
             logger.exception("provider system failed on %s", envelope.message_id)
-            raise _refuse(
-                "exchange.upstream.failed",
-                N_("The provider system at {url} could not be reached: {reason}."),
-                field="service",
-                url=str(service),
-                reason=type(exc).__name__,
-            ) from None
+            raise unreachable(str(service), type(exc).__name__) from None
 
     def _metaservice(
         self, directory: Directory, client: ClientId, service: ServiceId, query: str
@@ -306,7 +260,7 @@ class ProviderGateway:
         answer: UpstreamResponse,
         sender: NodeEntry | None,
         request: m.Envelope | None,
-        record: _Call,
+        record: CallRecord,
     ) -> list[tuple[bytes, bytes]]:
         """Return the answer's headers, signed when the request was from a known node."""
         g = self.gateway
@@ -325,71 +279,17 @@ class ProviderGateway:
                 (m.BODY_HASH.encode(), answer.body.digest.encode("ascii")),
                 (m.SIGNATURE.encode(), response.sign(g.signing_key).encode("ascii")),
             ]
-        headers.append((b"content-length", str(answer.body.size).encode()))
         return headers
 
-    async def _send(
-        self, send: Send, answer: UpstreamResponse, headers: list[tuple[bytes, bytes]]
-    ) -> None:
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        small = answer.body.small()
-        if small is not None:
-            await send({"type": "http.response.body", "body": small})
-            return
-        async for chunk in answer.body.chunks():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
 
-    async def _audit(self, record: _Call, timer: Timer) -> None:
-        g = self.gateway
-        seconds = timer.seconds
-        g.metrics.observe(
-            side="provider",
-            service=record.service.split("/", 5)[4] if record.service.count("/") >= 4 else "-",
-            outcome=record.outcome,
-            seconds=seconds,
-            received=record.request_size,
-            sent=record.response_size,
-        )
-        await g.audit.record(record.finish(at=g.clock(), seconds=seconds))
-
-
-class _Call:
-    """What is known of a call as its checks proceed, for the audit log."""
-
-    def __init__(self, *, message_id: str, client: str) -> None:
-        self.message_id = message_id
-        self.client = client
-        self.service = ""
-        self.user_id = ""
-        self.purpose = ""
-        self.outcome = "ok"
-        self.status = 0
-        self.request_size = 0
-        self.response_size = 0
-        self.request_hash = ""
-        self.response_hash = ""
-        self.body: str | None = None
-
-    def finish(self, *, at: datetime, seconds: float, side: str = "provider") -> CallRecord:
-        """Return the audit record."""
-        return CallRecord(
-            side=side,
-            message_id=self.message_id,
-            client=self.client,
-            service=self.service,
-            user_id=self.user_id,
-            purpose=self.purpose,
-            outcome=self.outcome,
-            status=self.status,
-            request_size=self.request_size,
-            response_size=self.response_size,
-            duration_ms=seconds * 1000,
-            request_hash=self.request_hash,
-            response_hash=self.response_hash,
-            at=at,
-            body=self.body,
-        )
+def _not_here(service: ServiceId, node: str) -> LienthongError:
+    return _refuse(
+        "exchange.service.not_here",
+        N_("The subsystem of {service} is not hosted by node {node}."),
+        field="path",
+        service=str(service),
+        node=node,
+    )
 
 
 def echoed_id(message_id: str) -> str:

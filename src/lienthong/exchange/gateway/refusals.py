@@ -13,6 +13,7 @@ import json
 from typing import Final, Literal
 
 from lienthong.errors import LienthongError
+from lienthong.i18n import N_
 
 Side = Literal["ClientProxy", "ServerProxy"]
 
@@ -45,6 +46,15 @@ STATUS: Final[dict[str, int]] = {
     "exchange.upstream.timeout": 504,
     "exchange.upstream": 502,
 }
+
+
+def not_the_protocol() -> LienthongError:
+    """Return the refusal of a path outside the gateway's protocol."""
+    return LienthongError(
+        "exchange.path.protocol",
+        N_("Gateways are called at /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/…."),
+        field="path",
+    )
 
 
 def status_of(code: str) -> int:

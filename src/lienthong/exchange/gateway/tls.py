@@ -9,12 +9,34 @@ matches the peer to a node of the directory.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
+from datetime import datetime
 from typing import Any, Final
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from lienthong.errors import LienthongError
+from lienthong.exchange.directory.models import Directory, NodeEntry
+from lienthong.exchange.pki import peer_node
+from lienthong.i18n import N_
+
 #: The scope key holding the TLS peer's certificate (DER bytes).
 PEER_CERTIFICATE: Final = "lienthong.peer_certificate"
+
+
+def tls_peer(scope: MutableMapping[str, Any], directory: Directory, *, now: datetime) -> NodeEntry:
+    """Return the directory's node behind a request's TLS connection, or refuse it."""
+    certificate = scope.get(PEER_CERTIFICATE)
+    if not certificate:
+        raise LienthongError(
+            "exchange.tls.no_certificate",
+            N_(
+                "The connection presented no TLS certificate. Gateways call each other"
+                " with their node certificate from the network CA."
+            ),
+            field="tls",
+        )
+    return peer_node(directory=directory, certificate_der=certificate, now=now)
 
 
 class PeerCertificateProtocol(HttpToolsProtocol):

@@ -78,6 +78,17 @@ def _timeout(seconds: float) -> LienthongError:
     )
 
 
+def unreachable(url: str, reason: str) -> LienthongError:
+    """Return the refusal of a call whose provider system failed or could not be reached."""
+    return LienthongError(
+        "exchange.upstream.failed",
+        N_("The provider system at {url} could not be reached: {reason}."),
+        field="service",
+        url=url,
+        reason=reason,
+    )
+
+
 class LocalUpstream:
     """A system hosted by this node, called as an ASGI app in this process."""
 
@@ -226,13 +237,7 @@ class HttpUpstream:
             raise _timeout(timeout) from None
         except aiohttp.ClientError as exc:
             answer.close()
-            raise LienthongError(
-                "exchange.upstream.failed",
-                N_("The provider system at {url} could not be reached: {reason}."),
-                field="service",
-                url=self.url,
-                reason=type(exc).__name__,
-            ) from None
+            raise unreachable(self.url, type(exc).__name__) from None
         except BaseException:
             answer.close()
             raise

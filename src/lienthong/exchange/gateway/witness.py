@@ -31,8 +31,7 @@ from lienthong.exchange.audit.proofs import consistency_between
 from lienthong.exchange.directory.models import NodeEntry
 from lienthong.exchange.gateway.bodies import read_request_body
 from lienthong.exchange.gateway.context import Gateway, Receive, Scope, Send, send_json
-from lienthong.exchange.gateway.tls import PEER_CERTIFICATE
-from lienthong.exchange.pki import peer_node
+from lienthong.exchange.gateway.tls import tls_peer
 from lienthong.i18n import N_
 from lienthong.node import Node
 
@@ -123,19 +122,7 @@ class Witness:
                     method="POST",
                 )
             directory = self.gateway.directory.current()
-            certificate = scope.get(PEER_CERTIFICATE)
-            if not certificate:
-                raise LienthongError(
-                    "exchange.tls.no_certificate",
-                    N_(
-                        "The connection presented no TLS certificate. Gateways call each other"
-                        " with their node certificate from the network CA."
-                    ),
-                    field="tls",
-                )
-            peer = peer_node(
-                directory=directory, certificate_der=certificate, now=self.gateway.clock()
-            )
+            peer = tls_peer(scope, directory, now=self.gateway.clock())
             body = await read_request_body(receive, limit=1 << 20, timeout=30)
             payload = json.loads(body.small() or b"{}")
             body.close()

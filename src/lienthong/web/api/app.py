@@ -42,7 +42,7 @@ def create_app(
         record_types=node.systems.record_types(),
         tokens=tokens,
         clock=clock,
-        log_writer=log_writer,
+        log_writer=log_writer or AccessLogWriter(node.engine, node_id=node.node_id),
     )
 
     @asynccontextmanager

@@ -50,16 +50,13 @@ class ApiContext:
     node: Node
     record_types: Mapping[str, RecordType]
     tokens: TokenCache
-    clock: Clock = utc_now
     #: The node's one log writer, shared with its gateway when both run in one process:
     #: two writers of one SQLite file would take turns for its write lock on every request.
-    log_writer: AccessLogWriter | None = None
+    log_writer: AccessLogWriter
+    clock: Clock = utc_now
     inline_reads: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.log_writer is None:
-            self.log_writer = AccessLogWriter(self.node.engine, node_id=self.node.node_id)
-        self.writer: AccessLogWriter = self.log_writer
         self.inline_reads = dialects.backend_of(self.node.engine.dialect) == "sqlite"
         self._inline_lock = threading.Lock()
         self._inline: Connection | None = None
@@ -77,7 +74,7 @@ class ApiContext:
 
     def close(self) -> None:
         """Commit the queued access-log entries and release the kept connection."""
-        self.writer.close()
+        self.log_writer.close()
         with self._inline_lock:
             if self._inline is not None:
                 self._inline.close()
@@ -126,14 +123,14 @@ class ApiContext:
     def log(self, access: Access, records: Sequence[tuple[str, int | None]] = ()) -> None:
         """Append an access to the log and wait for its commit; fail the request if it cannot."""
         try:
-            self.writer.write(access, at=self.clock(), records=records)
+            self.log_writer.write(access, at=self.clock(), records=records)
         except SQLAlchemyError as exc:
             raise log_unavailable() from exc
 
     async def alog(self, access: Access, records: Sequence[tuple[str, int | None]] = ()) -> None:
         """Append an access to the log and await its commit; fail the request if it cannot."""
         try:
-            await self.writer.awrite(access, at=self.clock(), records=records)
+            await self.log_writer.awrite(access, at=self.clock(), records=records)
         except SQLAlchemyError as exc:
             raise log_unavailable() from exc
 
