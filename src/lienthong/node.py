@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 
 from lienthong.settings import Settings
 from lienthong.store import MessageBus, UnitOfWork, create_engine, upgrade
-from lienthong.systems import SystemRegistry, installed_systems
+from lienthong.sync.requests import record_types as change_request_types
+from lienthong.systems import RecordType, SystemRegistry, installed_systems
 
 
 @dataclass
@@ -26,12 +27,16 @@ class Node:
         """Return the identifier records written here are owned by."""
         return self.settings.node_id
 
+    def record_types(self) -> dict[str, RecordType]:
+        """Return the record types this node stores: its systems' and the platform's own."""
+        return {**self.systems.record_types(), **change_request_types()}
+
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """Return a new unit of work on this node's store."""
         return UnitOfWork(
             self.engine,
             node=self.node_id,
-            record_types=self.systems.record_types(),
+            record_types=self.record_types(),
             bus=self.bus,
             read_only=read_only,
         )

@@ -179,6 +179,45 @@ class Settings(BaseSettings):
             "How often the gateway signs a checkpoint of the audit log and has central witness it."
         ),
     )
+    sync_upstream: str | None = Field(
+        default=None,
+        description=N_(
+            "The sync service this node pushes its changes to and pulls from (VN/GOV/central/sync/sync); none on central."
+        ),
+    )
+    sync_client: str | None = Field(
+        default=None,
+        description=N_(
+            "This node's sync subsystem, the client of the upstream's sync service (VN/GOV/AGG/sync)."
+        ),
+    )
+    sync_partitions: list[str] = Field(
+        default=[],
+        description=N_(
+            "Partitions this node receives (province codes such as 91); empty receives everything, as central does."
+        ),
+    )
+    sync_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=N_("How long the sync loop waits between rounds when it is caught up."),
+    )
+    sync_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        le=5000,
+        description=N_("Change-log entries per sync batch."),
+    )
+    sync_transport: Literal["http", "nats"] = Field(
+        default="http",
+        description=N_(
+            "How sync batches travel: http through the gateways, or nats through NATS JetStream."
+        ),
+    )
+    sync_nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description=N_("The NATS server (a leaf node on a province) the nats sync transport uses."),
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -11,7 +11,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Table, Text, event, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    Table,
+    Text,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -322,3 +333,26 @@ def bulk_insert_returning(
         statement = table.insert().returning(table.c[column], sort_by_parameter_order=True)
         values.extend(connection.execute(statement, chunk).scalars().all())
     return values
+
+
+def raise_counter(
+    connection: Connection,
+    table: Table,
+    *,
+    key: Mapping[str, Any],
+    column: str,
+    to: int,
+    also: Mapping[str, Any] | None = None,
+) -> None:
+    """Set a counter row to ``to`` unless it already holds more, creating it if absent.
+
+    ``also`` are other columns set whatever the counter does (when it was last touched).
+    """
+    greatest = func.greatest if backend_of(connection.dialect) == "postgresql" else func.max
+    extra = dict(also or {})
+    statement = insert(table, connection.dialect).values({**key, column: to, **extra})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={column: greatest(table.c[column], statement.excluded[column]), **extra},
+    )
+    connection.execute(statement)

@@ -23,6 +23,7 @@ TABLE_MODULES: Final = (
     "lienthong.store.models",
     "lienthong.access.models",
     "lienthong.exchange.audit.models",
+    "lienthong.sync.models",
 )
 
 

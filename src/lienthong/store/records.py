@@ -637,20 +637,7 @@ class RecordStore:
         """Write a new version of a record that is still at ``expected_version``."""
         rt = self._type(record_type)
         record_id = _nfc(record_id)
-        validated = rt.validate(content)
-        found = rt.record_id(validated)
-        if found != record_id:
-            raise LienthongError(
-                "store.invalid_record",
-                N_(
-                    "The content identifies {record_type} {found}, not {record_id}. A record's"
-                    " identifier never changes; create a new record instead."
-                ),
-                field=rt.identifier,
-                record_type=rt.name,
-                found=found,
-                record_id=record_id,
-            )
+        validated = self._same_record(rt, record_id, content)
         current = self._writable(rt, record_id, expected_version)
         write = _Write(
             record_type=rt,
@@ -686,20 +673,34 @@ class RecordStore:
         return self._persist([write])[0]
 
     def transfer(
-        self, *, record_type: str, record_id: str, expected_version: int, to_node: str
+        self,
+        *,
+        record_type: str,
+        record_id: str,
+        expected_version: int,
+        to_node: str,
+        content: Mapping[str, Any] | None = None,
     ) -> Record:
-        """Hand a record to another owner node with a new version of the same content."""
+        """Hand a record to another owner node, in a new version.
+
+        ``content`` is the record as it moves (a person's new residence, which puts
+        them in the new owner's partition); without it the content stays as it is.
+        """
         rt = self._type(record_type)
         record_id = _nfc(record_id)
-        current = self._writable(rt, record_id, expected_version)
-        content = self.get(record_type=rt.name, record_id=record_id).content
+        if content is None:
+            current = self._writable(rt, record_id, expected_version)
+            moved = self.get(record_type=rt.name, record_id=record_id).content
+        else:
+            moved = self._same_record(rt, record_id, content)
+            current = self._writable(rt, record_id, expected_version)
         write = _Write(
             record_type=rt,
             record_id=record_id,
             version=current.version + 1,
-            content=content,
+            content=moved,
             owner=to_node,
-            partition=current.partition_key,
+            partition=rt.partition_of(moved),
             deleted=False,
             event=RecordTransferred,
             current_id=current.id,
@@ -708,6 +709,26 @@ class RecordStore:
         return self._persist([write])[0]
 
     # -- internals -----------------------------------------------------------------------
+
+    def _same_record(
+        self, rt: RecordType, record_id: str, content: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Validate new content of an existing record, which must keep its identifier."""
+        validated = rt.validate(content)
+        found = rt.record_id(validated)
+        if found != record_id:
+            raise LienthongError(
+                "store.invalid_record",
+                N_(
+                    "The content identifies {record_type} {found}, not {record_id}. A record's"
+                    " identifier never changes; create a new record instead."
+                ),
+                field=rt.identifier,
+                record_type=rt.name,
+                found=found,
+                record_id=record_id,
+            )
+        return validated
 
     def _type(self, name: str) -> RecordType:
         try:

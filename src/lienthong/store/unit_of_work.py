@@ -23,6 +23,7 @@ from lienthong.store import dialects
 from lienthong.store.changelog import ChangeLog
 from lienthong.store.events import Event, MessageBus
 from lienthong.store.records import Clock, RecordStore, utc_now
+from lienthong.store.replicas import ReplicaStore
 from lienthong.systems.definition import RecordType
 
 
@@ -30,6 +31,7 @@ class UnitOfWork:
     """One transaction on the store, as one node, with the events it produced."""
 
     records: RecordStore
+    replicas: ReplicaStore
     changes: ChangeLog
     connection: Connection
 
@@ -69,6 +71,9 @@ class UnitOfWork:
             record_types=self.record_types,
             clock=self.clock,
             events=self._events,
+        )
+        self.replicas = ReplicaStore(
+            self.connection, node=self.node, record_types=self.record_types, events=self._events
         )
         self.changes = ChangeLog(self.connection)
         self._open = True

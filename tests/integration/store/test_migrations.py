@@ -60,6 +60,17 @@ def test_downgrading_to_base_removes_every_table(empty_database: Engine) -> None
     assert not TABLES & set(inspect(empty_database).get_table_names())
 
 
+def test_the_sync_revision_adds_and_removes_exactly_the_sync_tables(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    assert {"sync_cursors", "sync_peers"} <= set(inspect(empty_database).get_table_names())
+    downgrade(empty_database, "0003")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert not {"sync_cursors", "sync_peers"} & remaining
+    assert remaining >= TABLES - {"sync_cursors", "sync_peers"}
+
+
 def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
     empty_database: Engine,
 ) -> None:
@@ -68,4 +79,12 @@ def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
     downgrade(empty_database, "0001")
     remaining = set(inspect(empty_database).get_table_names())
     assert not {"api_tokens", "access_log"} & remaining
-    assert remaining >= TABLES - {"api_tokens", "access_log", "audit_log", "audit_checkpoints"}
+    later = {
+        "api_tokens",
+        "access_log",
+        "audit_log",
+        "audit_checkpoints",
+        "sync_cursors",
+        "sync_peers",
+    }
+    assert remaining >= TABLES - later

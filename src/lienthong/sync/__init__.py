@@ -1,0 +1,1 @@
+"""Sync between central and provincial nodes: feeds, subscriptions, apply, change requests, digests."""

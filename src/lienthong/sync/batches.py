@@ -1,0 +1,211 @@
+"""Batches: change-log entries with their record versions, signed by the node that sends them.
+
+A batch says, for each origin node it carries entries of, the range of that origin's
+sequence numbers it covers: ``after`` (the receiver's cursor it was read from) and
+``through`` (how far the sender looked). Entries the subscription did not want leave
+gaps inside a range; the receiver still moves its cursor to ``through``. The batch is
+signed with the sender's Ed25519 key over its canonical JSON, so the same bytes can
+travel through the gateways or a broker, and a batch cut short or altered anywhere is
+refused whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+from lienthong.store.canonical import canonical_json, content_hash
+from lienthong.store.records import Record
+from lienthong.store.replicas import Replicated
+
+#: The batch format this code writes and reads.
+FORMAT: Final = 1
+
+
+@dataclass(frozen=True)
+class Range:
+    """The part of one origin's change log a batch covers: after ``after``, through ``through``."""
+
+    after: int
+    through: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Entries of one or more origins, sent by one node."""
+
+    sender: str
+    ranges: dict[str, Range]
+    entries: tuple[Replicated, ...]
+    signature: str = ""
+
+    def unsigned(self) -> dict[str, Any]:
+        """Return the batch as JSON data without its signature: what is signed."""
+        return {
+            "format": FORMAT,
+            "sender": self.sender,
+            "ranges": {
+                origin: [span.after, span.through] for origin, span in sorted(self.ranges.items())
+            },
+            "entries": [_entry_json(item) for item in self.entries],
+        }
+
+    def signed(self, key: Ed25519PrivateKey) -> Batch:
+        """Return this batch signed with the sender's key."""
+        signature = key.sign(canonical_json(self.unsigned()))
+        return Batch(self.sender, self.ranges, self.entries, base64.b64encode(signature).decode())
+
+    def verify(self, key: Ed25519PublicKey) -> None:
+        """Check the signature against the sender's public key; refuse the batch otherwise."""
+        try:
+            key.verify(
+                base64.b64decode(self.signature, validate=True), canonical_json(self.unsigned())
+            )
+        except (InvalidSignature, ValueError):
+            raise corrupt(N_("its signature is not the sender's")) from None
+
+    def encode(self) -> bytes:
+        """Return the signed batch as JSON bytes."""
+        return json.dumps(
+            {**self.unsigned(), "signature": self.signature},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+
+def corrupt(reason: str) -> LienthongError:
+    """Return the refusal of a batch that was altered, cut short or malformed."""
+    return LienthongError(
+        "sync.batch.corrupt",
+        N_(
+            "The sync batch was refused and nothing of it applied: {reason}. The sender"
+            " will send it again; if this repeats, check the link and the sender's keys."
+        ),
+        field="batch",
+        reason=reason,
+    )
+
+
+def _entry_json(item: Replicated) -> dict[str, Any]:
+    record = item.record
+    return {
+        "origin": item.origin_node,
+        "sequence": item.sequence,
+        "type": record.record_type,
+        "id": record.record_id,
+        "version": record.version,
+        "schema": record.schema_version,
+        "owner": record.owner_node,
+        "partition": record.partition,
+        "content": record.content,
+        "hash": record.content_hash,
+        "at": record.recorded_at.isoformat(),
+        "deleted": record.deleted,
+    }
+
+
+def _entry(data: Any) -> Replicated:
+    if not isinstance(data, dict):
+        raise corrupt(N_("an entry is not an object"))
+    try:
+        record = Record(
+            record_type=_text(data["type"]),
+            record_id=_text(data["id"]),
+            version=_count(data["version"]),
+            schema_version=_count(data["schema"]),
+            owner_node=_text(data["owner"]),
+            partition=None if data["partition"] is None else _text(data["partition"]),
+            content=_object(data["content"]),
+            content_hash=_text(data["hash"]),
+            recorded_at=datetime.fromisoformat(_text(data["at"])),
+            deleted=_flag(data["deleted"]),
+        )
+        item = Replicated(_text(data["origin"]), _count(data["sequence"]), record)
+    except (KeyError, TypeError, ValueError):
+        raise corrupt(N_("an entry lacks a field or has one of the wrong type")) from None
+    if record.recorded_at.tzinfo is None:
+        raise corrupt(N_("an entry's time has no time zone"))
+    if content_hash(record.content) != record.content_hash:
+        raise corrupt(N_("an entry's content does not match its hash"))
+    return item
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError
+    return value
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError
+    return value
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError
+    return value
+
+
+def decode(data: bytes) -> Batch:
+    """Read a batch from its JSON bytes, checking its shape and every entry's hash.
+
+    The signature is checked separately (``Batch.verify``), with the key of the node
+    the batch names as its sender.
+    """
+    try:
+        raw = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise corrupt(N_("it is not complete JSON")) from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise corrupt(N_("it is not a batch of a known format"))
+    try:
+        sender = _text(raw["sender"])
+        signature = _text(raw["signature"])
+        ranges = {
+            _text(origin): Range(_count(span[0]), _count(span[1]))
+            for origin, span in raw["ranges"].items()
+            if isinstance(span, list) and len(span) == 2
+        }
+        if len(ranges) != len(raw["ranges"]):
+            raise TypeError
+        entries = raw["entries"]
+        if not isinstance(entries, list):
+            raise TypeError
+    except (KeyError, TypeError, AttributeError):
+        raise corrupt(N_("its header lacks a field or has one of the wrong type")) from None
+    batch = Batch(sender, ranges, tuple(_entry(entry) for entry in entries), signature)
+    check_ranges(batch.entries, batch.ranges)
+    return batch
+
+
+def check_ranges(entries: Sequence[Replicated], ranges: dict[str, Range]) -> None:
+    """Check every entry lies in its origin's range, in increasing order without repeats."""
+    last: dict[str, int] = {}
+    for origin, span in ranges.items():
+        if span.through < span.after:
+            raise corrupt(N_("a range ends before it starts"))
+        last[origin] = span.after
+    for item in entries:
+        covering = ranges.get(item.origin_node)
+        if covering is None:
+            raise corrupt(N_("an entry's origin has no range"))
+        if not last[item.origin_node] < item.sequence <= covering.through:
+            raise corrupt(N_("an entry is out of its range or out of order"))
+        last[item.origin_node] = item.sequence

@@ -1,0 +1,152 @@
+"""Read a node's change log as a feed: the entries a peer has not yet received.
+
+The sender keeps no state per reader beyond what it was acknowledged: the reader says
+where it stands (its cursor per origin) and gets what follows, filtered by its
+subscription. A node never sends a peer the peer's own entries back, except when the
+peer asks to recover them (its store was restored from an older copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.engine import Connection
+
+from lienthong.store.models import change_log, change_log_heads, records
+from lienthong.store.records import Record
+from lienthong.store.replicas import Replicated
+from lienthong.sync.batches import Batch, Range
+from lienthong.sync.subscriptions import Subscription
+
+#: Entries read at most for one batch, wanted or not.
+MAX_BATCH: Final = 5000
+
+_ENTRIES: Final = (
+    select(change_log.c.origin_node, change_log.c.sequence, records)
+    .select_from(
+        change_log.join(
+            records,
+            and_(
+                records.c.record_type == change_log.c.record_type,
+                records.c.record_id == change_log.c.record_id,
+                records.c.version == change_log.c.version,
+            ),
+        )
+    )
+    .order_by(change_log.c.sequence)
+)
+
+
+def _replicated(row: Any) -> Replicated:
+    return Replicated(
+        row.origin_node,
+        row.sequence,
+        Record(
+            record_type=row.record_type,
+            record_id=row.record_id,
+            version=row.version,
+            schema_version=row.schema_version,
+            owner_node=row.owner_node,
+            partition=row.partition_key,
+            content=row.content,
+            content_hash=row.content_hash,
+            recorded_at=row.recorded_at,
+            deleted=row.deleted,
+        ),
+    )
+
+
+def origins(connection: Connection) -> list[str]:
+    """Return every origin this node holds entries of, its own included."""
+    return list(
+        connection.execute(
+            select(change_log_heads.c.origin_node).order_by(change_log_heads.c.origin_node)
+        ).scalars()
+    )
+
+
+def read_origin(connection: Connection, *, origin: str, after: int, limit: int) -> list[Replicated]:
+    """Return an origin's entries after a sequence number, with their versions, in order."""
+    rows = connection.execute(
+        _ENTRIES.where(change_log.c.origin_node == origin, change_log.c.sequence > after).limit(
+            limit
+        )
+    )
+    return [_replicated(row) for row in rows]
+
+
+def _left(connection: Connection, items: list[Replicated], subscription: Subscription) -> set[int]:
+    """Return the positions of versions whose previous version was in the subscription.
+
+    The subscriber holds that previous version: it must see the record leave.
+    """
+    wanted_before: set[int] = set()
+    keys = [
+        (item.record.record_type, item.record.record_id, item.record.version - 1)
+        for item in items
+        if item.record.version > 1
+    ]
+    partitions: dict[tuple[str, str, int], str | None] = {}
+    for start in range(0, len(keys), 500):
+        rows = connection.execute(
+            select(
+                records.c.record_type,
+                records.c.record_id,
+                records.c.version,
+                records.c.partition_key,
+            ).where(
+                tuple_(records.c.record_type, records.c.record_id, records.c.version).in_(
+                    keys[start : start + 500]
+                )
+            )
+        )
+        partitions.update(
+            ((row.record_type, row.record_id, row.version), row.partition_key) for row in rows
+        )
+    for position, item in enumerate(items):
+        record = item.record
+        key = (record.record_type, record.record_id, record.version - 1)
+        if key in partitions and subscription.wants(record.record_type, partitions[key]):
+            wanted_before.add(position)
+    return wanted_before
+
+
+def read_feed(
+    connection: Connection,
+    *,
+    sender: str,
+    subscriber: str,
+    subscription: Subscription,
+    cursors: Mapping[str, int],
+    limit: int = MAX_BATCH,
+    recover: bool = False,
+) -> Batch:
+    """Return the next batch for a subscriber, unsigned, from its cursors per origin.
+
+    ``recover`` also sends the subscriber's own entries it no longer holds.
+    """
+    ranges: dict[str, Range] = {}
+    entries: list[Replicated] = []
+    budget = limit
+    for origin in origins(connection):
+        if budget <= 0:
+            break
+        if origin == subscriber and not recover:
+            continue
+        after = cursors.get(origin, 0)
+        items = read_origin(connection, origin=origin, after=after, limit=budget)
+        if not items:
+            continue
+        budget -= len(items)
+        ranges[origin] = Range(after, items[-1].sequence)
+        unwanted = [
+            position
+            for position, item in enumerate(items)
+            if not subscription.wants(item.record.record_type, item.record.partition)
+        ]
+        leaving = _left(connection, [items[position] for position in unwanted], subscription)
+        dropped = {position for offset, position in enumerate(unwanted) if offset not in leaving}
+        entries.extend(item for position, item in enumerate(items) if position not in dropped)
+    return Batch(sender, ranges, tuple(entries))

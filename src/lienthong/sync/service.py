@@ -1,0 +1,380 @@
+"""Sync between a node and its upstream: push own changes, pull subscribed ones, apply once.
+
+The province opens every exchange. It pushes the entries of its own origin the
+upstream has not acknowledged, then pulls what its subscription asks for from its
+cursors. Either way the receiver applies a batch in one transaction with its cursor
+(``apply_batch``): the entries are keyed on (origin, sequence), so a batch that arrives
+twice, or overlaps one already applied, changes nothing the second time. That — not
+the transport, not a broker's duplicate window — is what makes delivery exactly-once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from lienthong.errors import LienthongError
+from lienthong.i18n import N_
+from lienthong.node import Node
+from lienthong.store import dialects
+from lienthong.store.models import change_log
+from lienthong.store.records import utc_now
+from lienthong.sync import cursors as link_state
+from lienthong.sync import feed, requests
+from lienthong.sync.batches import Batch, Range, decode
+from lienthong.sync.keys import KeyRing
+from lienthong.sync.subscriptions import Subscription
+
+#: Entries per batch unless the receiver asks for fewer.
+BATCH_SIZE: Final = 2000
+
+
+@dataclass
+class SyncNode:
+    """A node as sync sees it: its store, its key, whom it trusts, what it receives."""
+
+    node: Node
+    signing_key: Ed25519PrivateKey
+    keys: KeyRing
+    subscription: Subscription
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def node_id(self) -> str:
+        """The node's identifier, the origin of its own entries."""
+        return self.node.node_id
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What a subscriber asks its upstream for: what it holds and what it wants."""
+
+    subscriber: str
+    subscription: Subscription
+    cursors: dict[str, int] = field(default_factory=dict)
+    limit: int = BATCH_SIZE
+    #: Also send the subscriber's own entries after its cursor for its own origin.
+    recover: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the request as JSON data."""
+        return {
+            "subscriber": self.subscriber,
+            "subscription": self.subscription.to_json(),
+            "cursors": dict(sorted(self.cursors.items())),
+            "limit": self.limit,
+            "recover": self.recover,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PullRequest:
+        """Read a request, refusing anything but its documented shape."""
+        if not isinstance(data, dict):
+            raise _bad_request(N_("it is not a JSON object"))
+        subscriber = data.get("subscriber")
+        cursors = data.get("cursors", {})
+        limit = data.get("limit", BATCH_SIZE)
+        recover = data.get("recover", False)
+        if not isinstance(subscriber, str) or not subscriber:
+            raise _bad_request(N_("the subscriber is missing"))
+        if not isinstance(cursors, dict) or not all(
+            isinstance(origin, str)
+            and isinstance(sequence, int)
+            and not isinstance(sequence, bool)
+            and sequence >= 0
+            for origin, sequence in cursors.items()
+        ):
+            raise _bad_request(N_("the cursors are not a mapping of origin to a count"))
+        if (
+            not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or not 1 <= limit <= feed.MAX_BATCH
+        ):
+            raise _bad_request(N_("the limit is not between 1 and the largest batch"))
+        if not isinstance(recover, bool):
+            raise _bad_request(N_("recover is not true or false"))
+        return cls(
+            subscriber, Subscription.from_json(data.get("subscription")), cursors, limit, recover
+        )
+
+
+@dataclass(frozen=True)
+class PushReply:
+    """The receiver's answer to a push: how far it now holds the sender's entries."""
+
+    cursor: int
+    applied: int
+
+
+def _bad_request(reason: str) -> LienthongError:
+    return LienthongError(
+        "sync.bad_request",
+        N_("The sync request is invalid: {reason}. Check the sending node's version."),
+        field="request",
+        reason=reason,
+    )
+
+
+def _not_sender(claimed: str, caller: str) -> LienthongError:
+    return LienthongError(
+        "sync.not_sender",
+        N_(
+            "This batch says it comes from node {claimed}, but node {caller} sent it. A node"
+            " may only send its own batches."
+        ),
+        field="sender",
+        claimed=claimed,
+        caller=caller,
+    )
+
+
+def _gap(origin: str, after: int, held: int) -> LienthongError:
+    return LienthongError(
+        "sync.batch.gap",
+        N_(
+            "The batch starts after entry {after} of {origin}, but this node holds only up to"
+            " {held}; applying it would lose entries. The sender must send from {held}."
+        ),
+        field="ranges",
+        origin=origin,
+        after=after,
+        held=held,
+    )
+
+
+# -- the receiving side ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one batch did."""
+
+    received: int
+    applied: int
+    retired: int
+    cursors: dict[str, int]
+
+
+def apply_batch(sync: SyncNode, *, batch: Batch, peer: str) -> Applied:
+    """Apply a verified batch from a peer with the cursor move, in one transaction."""
+    node = sync.node
+    with node.unit_of_work() as uow:
+        held = link_state.cursors(uow.connection, peer=peer)
+        # Its own entries coming back (recovery) continue its own change log.
+        held[node.node_id] = uow.changes.last_sequence(origin=node.node_id)
+        for origin, span in batch.ranges.items():
+            if span.after > held.get(origin, 0):
+                raise _gap(origin, span.after, held.get(origin, 0))
+        fresh = uow.replicas.apply(batch.entries)
+        positions = {
+            origin: max(span.through, held.get(origin, 0)) for origin, span in batch.ranges.items()
+        }
+        link_state.advance(uow.connection, peer=peer, positions=positions, now=sync.clock())
+        retired = 0
+        for item in fresh:
+            record = item.record
+            # A record that left this node's partitions (a person moved province) is no
+            # longer kept current here: its replica is retired, its history stays.
+            if record.owner_node != node.node_id and not sync.subscription.wants(
+                record.record_type, record.partition
+            ):
+                retired += uow.replicas.retire(
+                    record_type=record.record_type, record_id=record.record_id
+                )
+        uow.commit()
+    return Applied(len(batch.entries), len(fresh), retired, positions)
+
+
+def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> PushReply:
+    """Verify and apply a batch a peer pushed of its own entries; answer with the cursor.
+
+    ``caller`` is the node the transport authenticated (mutual TLS, the gateway's
+    signature check); a batch must come from it. A batch that starts after what this
+    node holds is not applied: the answer's cursor tells the sender where to resume.
+    """
+    batch = decode(data)
+    if caller is not None and caller != batch.sender:
+        raise _not_sender(batch.sender, caller)
+    batch.verify(sync.keys(batch.sender))
+    if set(batch.ranges) - {batch.sender}:
+        raise LienthongError(
+            "sync.batch.foreign",
+            N_(
+                "A pushed batch may carry only its sender's own entries; this one carries"
+                " entries of other nodes, which reach here from their own origins."
+            ),
+            field="ranges",
+        )
+    try:
+        applied = apply_batch(sync, batch=batch, peer=batch.sender)
+    except LienthongError as error:
+        if error.code != "sync.batch.gap":
+            raise
+        applied = Applied(len(batch.entries), 0, 0, {})
+    with sync.node.engine.connect() as connection:
+        cursor = link_state.cursors(connection, peer=batch.sender).get(batch.sender, 0)
+    return PushReply(cursor=cursor, applied=applied.applied)
+
+
+def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = None) -> bytes:
+    """Answer a subscriber's pull with the next signed batch after its cursors.
+
+    The cursors it sends are its acknowledgement of everything before them.
+    """
+    if caller is not None and caller != request.subscriber:
+        raise _not_sender(request.subscriber, caller)
+    with sync.node.engine.begin() as connection:
+        link_state.acknowledge(
+            connection, peer=request.subscriber, positions=request.cursors, now=sync.clock()
+        )
+    with sync.node.engine.connect() as connection:
+        batch = feed.read_feed(
+            dialects.read_only(connection),
+            sender=sync.node_id,
+            subscriber=request.subscriber,
+            subscription=request.subscription,
+            cursors=request.cursors,
+            limit=request.limit,
+            recover=request.recover,
+        )
+    return batch.signed(sync.signing_key).encode()
+
+
+# -- the opening side -------------------------------------------------------------------
+
+
+class Transport(Protocol):
+    """How a node reaches its upstream's sync service."""
+
+    #: The upstream node, whose cursors and acknowledgements this link keeps.
+    peer: str
+
+    async def push(self, data: bytes) -> PushReply:
+        """Send a signed batch of this node's entries; return the upstream's cursor."""
+        ...
+
+    async def pull(self, request: PullRequest) -> bytes:
+        """Ask for the next batch; return it as received (verified by the caller)."""
+        ...
+
+
+def _last_own(sync: SyncNode) -> int:
+    with sync.node.engine.connect() as connection:
+        value = connection.execute(
+            select(func.max(change_log.c.sequence)).where(change_log.c.origin_node == sync.node_id)
+        ).scalar()
+    return int(value or 0)
+
+
+def truncated_store(node: str, held: int, acknowledged: int) -> LienthongError:
+    """Return the warning that a node's store lost entries its upstream had acknowledged."""
+    return LienthongError(
+        "sync.store_truncated",
+        N_(
+            "This node's store ends at entry {held} of its own change log, but its upstream"
+            " acknowledged {acknowledged}: the store was restored from an older copy. The"
+            " missing entries are pulled back from the upstream before anything else."
+        ),
+        field="store",
+        node=node,
+        held=held,
+        acknowledged=acknowledged,
+    )
+
+
+async def push_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE) -> PushReply:
+    """Push this node's next unacknowledged entries (an empty batch asks for the cursor)."""
+    with sync.node.engine.connect() as connection:
+        acked = {
+            state.origin: state.acknowledged
+            for state in link_state.peers(connection)
+            if state.peer == transport.peer
+        }.get(sync.node_id, 0)
+        items = feed.read_origin(connection, origin=sync.node_id, after=acked, limit=limit)
+    through = items[-1].sequence if items else acked
+    batch = Batch(sync.node_id, {sync.node_id: Range(acked, through)}, tuple(items))
+    reply = await transport.push(batch.signed(sync.signing_key).encode())
+    with sync.node.engine.begin() as connection:
+        link_state.acknowledge(
+            connection,
+            peer=transport.peer,
+            positions={sync.node_id: reply.cursor},
+            now=sync.clock(),
+        )
+    return reply
+
+
+async def pull_once(
+    sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE, recover: bool = False
+) -> Applied:
+    """Pull and apply the next batch from the upstream."""
+    with sync.node.engine.connect() as connection:
+        held = link_state.cursors(connection, peer=transport.peer)
+    if recover:
+        held[sync.node_id] = _last_own(sync)
+    request = PullRequest(sync.node_id, sync.subscription, held, limit, recover)
+    batch = decode(await transport.pull(request))
+    if batch.sender != transport.peer:
+        raise _not_sender(batch.sender, transport.peer)
+    batch.verify(sync.keys(batch.sender))
+    return apply_batch(sync, batch=batch, peer=transport.peer)
+
+
+@dataclass
+class Round:
+    """What one sync round with the upstream did."""
+
+    pushed: int = 0
+    pulled: int = 0
+    retired: int = 0
+    decided: int = 0
+    recovered: int = 0
+
+
+async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE) -> Round:
+    """Push until the upstream holds all of this node's entries, then pull until caught up.
+
+    Change requests addressed to this node that arrived are decided at the end; their
+    decisions go up with the next round.
+    """
+    done = Round()
+    while True:
+        before = _last_own(sync)
+        reply = await push_once(sync, transport, limit=limit)
+        if reply.cursor > before:
+            # The upstream holds more of our own entries than we do: take them back.
+            while _last_own(sync) < reply.cursor:
+                applied = await pull_once(sync, transport, limit=limit, recover=True)
+                done.recovered += applied.applied
+                if applied.received == 0:
+                    break
+            continue
+        done.pushed += reply.applied
+        if reply.cursor >= before:
+            break
+    while True:
+        applied = await pull_once(sync, transport, limit=limit)
+        done.pulled += applied.applied
+        done.retired += applied.retired
+        if not applied.cursors:
+            break
+    done.decided = len(decide_pending(sync))
+    return done
+
+
+def decide_pending(sync: SyncNode) -> list[requests.Decided]:
+    """Decide every change request addressed to this node, each in its own transaction."""
+    decided: list[requests.Decided] = []
+    with sync.node.unit_of_work(read_only=True) as uow:
+        pending = requests.pending_for(uow)
+    for request in pending:
+        with sync.node.unit_of_work() as uow:
+            decision = requests.decide(uow, request, now=sync.clock())
+            uow.commit()
+        decided.append(requests.Decided(request, decision))
+    return decided

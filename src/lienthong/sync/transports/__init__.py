@@ -1,0 +1,1 @@
+"""How sync batches travel between nodes."""

@@ -1,0 +1,325 @@
+"""Sync between central and provinces: what reaches whom, exactly once, and what is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.support.sync import CENTRAL, InProcess, Network, national
+
+from lienthong.errors import LienthongError
+from lienthong.store.models import change_log, current_records
+from lienthong.sync import requests
+from lienthong.sync.service import Round, SyncNode, sync_once
+from lienthong.systems.core.samples import sample_budget_unit, sample_person
+
+AN_GIANG_COMMUNE = "30292"
+HCM_COMMUNE = "25747"
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Iterator[Network]:
+    yield from national(tmp_path)
+
+
+def link(network: Network, node_id: str, **faults: Any) -> InProcess:
+    return InProcess(network.nodes[CENTRAL], caller=node_id, **faults)
+
+
+def run(network: Network, node_id: str, transport: InProcess | None = None) -> Round:
+    return asyncio.run(sync_once(network.nodes[node_id], transport or link(network, node_id)))
+
+
+def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
+    with sync.node.unit_of_work() as uow:
+        uow.records.create(record_type=record_type, content=content)
+        uow.commit()
+
+
+def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
+    return sample_person(
+        pin=pin,
+        spouse_pin=None,
+        birth_date="1990-03-15",
+        permanent_residence={"commune": commune, "line": "Số 1"},
+        **overrides,
+    )
+
+
+def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | None:
+    """The version and owner of a record as a node holds it, or None."""
+    with sync.node.engine.connect() as connection:
+        row = connection.execute(
+            select(current_records.c.version, current_records.c.owner_node).where(
+                current_records.c.record_type == record_type,
+                current_records.c.record_id == record_id,
+            )
+        ).first()
+    return None if row is None else (row.version, row.owner_node)
+
+
+def log_size(sync: SyncNode) -> int:
+    with sync.node.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(change_log)).scalar_one())
+
+
+AG_PIN = "091090000001"
+
+
+def test_a_province_write_reaches_central_once_and_only_the_provinces_that_subscribe(
+    network: Network,
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+
+    pushed = run(network, "VN-91")
+    for province in ("VN-01", "VN-79"):
+        run(network, province)
+
+    assert pushed.pushed == 1
+    assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (1, "VN-91")
+    assert held(network.nodes["VN-79"], "Person", AG_PIN) is None
+    assert held(network.nodes["VN-01"], "Person", AG_PIN) is None
+
+
+def test_nothing_echoes_back_to_its_origin_and_a_second_round_moves_nothing(
+    network: Network,
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+    run(network, "VN-91")
+    entries = log_size(an_giang)
+
+    again = run(network, "VN-91")
+
+    assert (again.pushed, again.pulled) == (0, 0)
+    assert log_size(an_giang) == entries
+    assert log_size(network.nodes[CENTRAL]) == entries
+
+
+def test_central_relays_a_record_to_the_province_it_belongs_to(network: Network) -> None:
+    # An Giang registers someone resident in TP. Hồ Chí Minh: the record is An Giang's,
+    # and TP. Hồ Chí Minh receives it through central.
+    write(network.nodes["VN-91"], "Person", person_in(HCM_COMMUNE, AG_PIN))
+    run(network, "VN-91")
+    run(network, "VN-79")
+
+    assert held(network.nodes["VN-79"], "Person", AG_PIN) == (1, "VN-91")
+
+
+def test_national_reference_data_is_pushed_down_to_every_province(network: Network) -> None:
+    ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
+    del ministry["commune"]
+    write(network.nodes[CENTRAL], "BudgetUnit", ministry)
+
+    for province in ("VN-01", "VN-79", "VN-91"):
+        run(network, province)
+        assert held(network.nodes[province], "BudgetUnit", "1000009") == (1, CENTRAL)
+
+
+def test_a_lost_reply_makes_the_sender_send_again_and_the_receiver_apply_once(
+    network: Network,
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    for number in range(1, 6):
+        write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, f"09109000000{number}"))
+
+    with pytest.raises(ConnectionError):
+        run(network, "VN-91", link(network, "VN-91", lose_replies=1))
+    run(network, "VN-91")
+
+    central = network.nodes[CENTRAL]
+    assert log_size(central) == 5
+    assert held(central, "Person", "091090000005") == (1, "VN-91")
+
+
+def test_a_damaged_batch_is_refused_whole_and_sent_again_later(network: Network) -> None:
+    an_giang = network.nodes["VN-91"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+
+    def flip(data: bytes) -> bytes:
+        return data.replace("Nguyễn".encode(), b"Nguyen")
+
+    with pytest.raises(LienthongError) as refused:
+        run(network, "VN-91", link(network, "VN-91", tamper=flip))
+    assert refused.value.code == "sync.batch.corrupt"
+    assert log_size(network.nodes[CENTRAL]) == 0
+
+    def cut(data: bytes) -> bytes:
+        return data[: len(data) // 2]
+
+    with pytest.raises(LienthongError) as truncated:
+        run(network, "VN-91", link(network, "VN-91", tamper=cut))
+    assert truncated.value.code == "sync.batch.corrupt"
+
+    run(network, "VN-91")
+    assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (1, "VN-91")
+
+
+def test_a_batch_signed_by_another_key_is_refused(network: Network) -> None:
+    an_giang = network.nodes["VN-91"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+    impostor = network.nodes["VN-79"]
+    an_giang.signing_key, original = impostor.signing_key, an_giang.signing_key
+
+    with pytest.raises(LienthongError) as refused:
+        run(network, "VN-91")
+
+    assert refused.value.code == "sync.batch.corrupt"
+    an_giang.signing_key = original
+    run(network, "VN-91")
+    assert held(network.nodes[CENTRAL], "Person", AG_PIN) is not None
+
+
+def test_a_node_may_not_push_in_another_nodes_name(network: Network) -> None:
+    write(network.nodes["VN-91"], "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+
+    with pytest.raises(LienthongError) as refused:
+        run(network, "VN-91", link(network, "VN-79"))
+
+    assert refused.value.code == "sync.not_sender"
+
+
+def test_a_non_owner_change_becomes_a_request_the_owner_decides(network: Network) -> None:
+    an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
+    write(an_giang, "Person", person_in(HCM_COMMUNE, AG_PIN))
+    run(network, "VN-91")
+    run(network, "VN-79")
+
+    with hcm.node.unit_of_work() as uow:
+        with pytest.raises(LienthongError) as refused:
+            uow.records.update(
+                record_type="Person",
+                record_id=AG_PIN,
+                content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+                expected_version=1,
+            )
+        assert refused.value.code == "store.not_owner"
+        request = requests.request_change(
+            uow,
+            record_type="Person",
+            record_id=AG_PIN,
+            operation="update",
+            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+            base_version=1,
+            reason="corrected at the ward office",
+            now=hcm.clock(),
+        )
+        uow.commit()
+    assert request.owner == "VN-91"
+
+    run(network, "VN-79")  # the request goes up
+    decided = run(network, "VN-91")  # An Giang receives it, decides, and its write goes up
+    assert decided.decided == 1
+    run(network, "VN-91")
+    run(network, "VN-79")  # the decision and the new version come down
+
+    with hcm.node.unit_of_work(read_only=True) as uow:
+        decision = requests.decision_of(uow, request.request_id)
+        assert requests.waiting(uow) == []
+    assert decision is not None and decision.outcome == "accepted" and decision.version == 2
+    assert held(hcm, "Person", AG_PIN) == (2, "VN-91")
+
+
+def test_a_stale_change_request_is_rejected_with_the_reason(network: Network) -> None:
+    an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
+    write(an_giang, "Person", person_in(HCM_COMMUNE, AG_PIN))
+    run(network, "VN-91")
+    run(network, "VN-79")
+    with hcm.node.unit_of_work() as uow:
+        request = requests.request_change(
+            uow,
+            record_type="Person",
+            record_id=AG_PIN,
+            operation="update",
+            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+            base_version=1,
+            now=hcm.clock(),
+        )
+        uow.commit()
+    # Meanwhile the owner changes the record itself.
+    with an_giang.node.unit_of_work() as uow:
+        uow.records.update(
+            record_type="Person",
+            record_id=AG_PIN,
+            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Cường"),
+            expected_version=1,
+        )
+        uow.commit()
+
+    run(network, "VN-79")
+    run(network, "VN-91")
+    run(network, "VN-91")
+    run(network, "VN-79")
+
+    with hcm.node.unit_of_work(read_only=True) as uow:
+        decision = requests.decision_of(uow, request.request_id)
+    assert decision is not None
+    assert (decision.outcome, decision.code) == ("rejected", "store.version_conflict")
+    assert held(hcm, "Person", AG_PIN) == (2, "VN-91")
+
+
+def test_a_person_who_moves_province_is_transferred_and_retired_at_the_old_owner(
+    network: Network,
+) -> None:
+    an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
+    run(network, "VN-91")
+    with an_giang.node.unit_of_work() as uow:
+        uow.records.transfer(
+            record_type="Person",
+            record_id=AG_PIN,
+            expected_version=1,
+            to_node="VN-79",
+            content=person_in(HCM_COMMUNE, AG_PIN),
+        )
+        uow.commit()
+
+    moved = run(network, "VN-91")
+    run(network, "VN-79")
+
+    assert moved.retired == 0  # its own write: retired when it leaves, below
+    assert held(hcm, "Person", AG_PIN) == (2, "VN-79")
+    with hcm.node.unit_of_work() as uow:  # the new owner may write it now
+        uow.records.update(
+            record_type="Person",
+            record_id=AG_PIN,
+            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+            expected_version=2,
+        )
+        uow.commit()
+    run(network, "VN-79")
+    run(network, "VN-91")
+    assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (3, "VN-79")
+    assert held(an_giang, "Person", AG_PIN) == (2, "VN-79")  # no newer version reaches it
+
+
+def test_a_province_restored_from_an_older_copy_takes_its_own_entries_back(
+    network: Network, tmp_path: Path
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000001"))
+    run(network, "VN-91")
+    an_giang.node.engine.dispose()
+    backup = tmp_path / "backup.sqlite"
+    store = tmp_path / "VN-91" / "node.sqlite"
+    shutil.copy(store, backup)
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000002"))
+    run(network, "VN-91")
+    an_giang.node.engine.dispose()
+    shutil.copy(backup, store)  # the second person is lost locally, but central has it
+
+    restored = run(network, "VN-91")
+    write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000003"))
+    run(network, "VN-91")
+
+    assert restored.recovered == 1
+    assert held(an_giang, "Person", "091090000002") == (1, "VN-91")
+    central = network.nodes[CENTRAL]
+    assert held(central, "Person", "091090000003") == (1, "VN-91")
+    assert log_size(central) == 3

@@ -1,0 +1,113 @@
+"""Sync nodes for tests: real stores and keys, and a transport that calls the upstream in process.
+
+The in-process transport hands the upstream the very bytes a network would carry, so
+encoding, signatures and every check run as they do between machines; it can also
+lose a reply or damage a batch on the way, to test what the receiver does then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from lienthong.node import Node, open_node
+from lienthong.settings import load_settings
+from lienthong.sync.keys import unknown_node
+from lienthong.sync.service import PullRequest, PushReply, SyncNode, accept_push, serve_pull
+from lienthong.sync.subscriptions import Subscription
+from lienthong.systems.core import core_registry
+
+CENTRAL = "VN-central"
+PROVINCES = {"VN-01": "01", "VN-79": "79", "VN-91": "91"}
+
+
+@dataclass
+class KeyDirectory:
+    """Every test node's public key, as the network's directory would list them."""
+
+    keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
+
+    def __call__(self, node_id: str) -> Ed25519PublicKey:
+        if node_id not in self.keys:
+            raise unknown_node(node_id)
+        return self.keys[node_id]
+
+
+@dataclass
+class Network:
+    """Central and provinces, each a node with its own SQLite store."""
+
+    root: Path
+    keys: KeyDirectory = field(default_factory=KeyDirectory)
+    nodes: dict[str, SyncNode] = field(default_factory=dict)
+
+    def add(self, node_id: str, *, partitions: tuple[str, ...] | None = None) -> SyncNode:
+        settings = load_settings(state_dir=self.root / node_id, node_id=node_id, database_url=None)
+        node: Node = open_node(settings, systems=core_registry())
+        key = Ed25519PrivateKey.generate()
+        self.keys.keys[node_id] = key.public_key()
+        subscription = (
+            Subscription.everything()
+            if partitions is None
+            else Subscription.of_partitions(
+                node=node_id,
+                partitions=partitions,
+                record_types=node.record_types(),
+                addressed=("ChangeRequest", "ChangeDecision"),
+            )
+        )
+        self.nodes[node_id] = SyncNode(node, key, self.keys, subscription)
+        return self.nodes[node_id]
+
+    def close(self) -> None:
+        for sync in self.nodes.values():
+            sync.node.close()
+
+
+def national(root: Path) -> Iterator[Network]:
+    """Yield central and the three provinces of the demo."""
+    network = Network(root)
+    try:
+        network.add(CENTRAL)
+        for node_id, province in PROVINCES.items():
+            network.add(node_id, partitions=(province,))
+        yield network
+    finally:
+        network.close()
+
+
+@dataclass
+class InProcess:
+    """A transport to an upstream in the same process, with faults on demand."""
+
+    upstream: SyncNode
+    caller: str
+    #: Applied to each batch on its way (push) or back (pull): damage it, cut it short.
+    tamper: Callable[[bytes], bytes] = lambda data: data
+    #: The upstream does the work, but its answer is lost before it arrives.
+    lose_replies: int = 0
+    calls: int = 0
+
+    @property
+    def peer(self) -> str:
+        return self.upstream.node_id
+
+    def _answered(self) -> None:
+        self.calls += 1
+        if self.lose_replies > 0:
+            self.lose_replies -= 1
+            raise ConnectionError("the reply was lost")
+
+    async def push(self, data: bytes) -> PushReply:
+        reply = accept_push(self.upstream, data=self.tamper(data), caller=self.caller)
+        self._answered()
+        return reply
+
+    async def pull(self, request: PullRequest) -> bytes:
+        wire = PullRequest.from_json(request.to_json())
+        data = serve_pull(self.upstream, request=wire, caller=self.caller)
+        self._answered()
+        return self.tamper(data)
