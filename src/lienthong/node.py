@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from lienthong.settings import Settings
-from lienthong.store import MessageBus, UnitOfWork, create_engine, upgrade
+from lienthong.store import Clock, MessageBus, UnitOfWork, create_engine, upgrade, utc_now
 from lienthong.sync.requests import record_types as change_request_types
 from lienthong.systems import RecordType, SystemRegistry, installed_systems
 
@@ -21,6 +21,8 @@ class Node:
     engine: Engine
     systems: SystemRegistry
     bus: MessageBus = field(default_factory=MessageBus)
+    #: The time its writes are recorded at (a test sets one that is off, to skew it).
+    clock: Clock = utc_now
 
     @property
     def node_id(self) -> str:
@@ -38,6 +40,7 @@ class Node:
             node=self.node_id,
             record_types=self.record_types(),
             bus=self.bus,
+            clock=self.clock,
             read_only=read_only,
         )
 
