@@ -23,6 +23,7 @@ from lienthong.cli import network as network_cli
 from lienthong.cli import node as node_cli
 from lienthong.cli import registry as registry_cli
 from lienthong.cli import serve as serve_cli
+from lienthong.cli import sync as sync_cli
 from lienthong.cli.help import help_language
 from lienthong.errors import LienthongError
 from lienthong.i18n import _, current_language
@@ -106,6 +107,7 @@ app.add_typer(directory_cli.app, name="directory")
 app.add_typer(node_cli.app, name="node")
 app.add_typer(gateway_cli.app, name="gateway")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(sync_cli.app, name="sync")
 app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(
     name="demo",

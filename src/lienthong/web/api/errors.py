@@ -39,6 +39,13 @@ _STATUSES: Final[dict[str, int]] = {
     "api.unavailable": 503,
     "api.method_not_allowed": 405,
     "api.internal": 500,
+    "sync.exchange_only": 403,
+    "sync.unknown_client": 403,
+    "sync.not_sender": 403,
+    "sync.unknown_node": 403,
+    "sync.batch.gap": 409,
+    "sync.batch.too_large": 413,
+    "sync.not_joined": 503,
 }
 _SUFFIXES: Final[tuple[tuple[str, int], ...]] = (
     (".not_found", 404),

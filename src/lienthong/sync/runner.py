@@ -1,0 +1,90 @@
+"""The sync loop a province runs: a round with its upstream, then wait, and back off when down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from typing import Final
+
+from lienthong.errors import LienthongError
+from lienthong.exchange.identifiers import ServiceId
+from lienthong.i18n import N_
+from lienthong.node import Node
+from lienthong.sync.keys import CachedDirectoryKeys
+from lienthong.sync.service import Round, SyncNode, Transport, sync_once
+from lienthong.sync.setup import open_sync
+from lienthong.sync.transports.http import GatewayTransport
+
+logger = logging.getLogger(__name__)
+
+#: Longest wait between rounds while the upstream does not answer, in intervals.
+MAX_BACKOFF: Final = 12
+
+
+def _setting_missing(name: str, example: str) -> LienthongError:
+    return LienthongError(
+        "sync.not_configured",
+        N_("Set {name} to sync this node with its upstream, for example {example}."),
+        field=name,
+        name=name,
+        example=example,
+    )
+
+
+def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
+    """Return the node's sync and its transport to the upstream, from its settings."""
+    settings = node.settings
+    if not settings.sync_upstream:
+        raise _setting_missing("sync_upstream", "VN/GOV/BCA/sync/sync")
+    if not settings.sync_client:
+        raise _setting_missing("sync_client", "VN/GOV/AGG/sync")
+    service = ServiceId.parse(settings.sync_upstream, field="sync_upstream")
+    keys = CachedDirectoryKeys(settings.state_dir, instance=settings.network_instance)
+    provider = keys.directory().system(service.provider)
+    if provider is None:
+        raise LienthongError(
+            "sync.unknown_upstream",
+            N_(
+                "The directory places the upstream's sync subsystem {system} on no node."
+                " Add it at central: lienthong directory system add."
+            ),
+            field="sync_upstream",
+            system=str(service.provider),
+        )
+    transport = GatewayTransport(
+        gateway=f"http://{settings.gateway_host}:{settings.gateway_port}",
+        client=settings.sync_client,
+        service=str(service),
+        peer=provider.node_id,
+    )
+    return open_sync(node, keys=keys), transport
+
+
+async def run(
+    sync: SyncNode,
+    transport: Transport,
+    *,
+    interval: float,
+    stop: asyncio.Event,
+    report: Callable[[Round | LienthongError], None] = lambda _: None,
+) -> None:
+    """Sync round after round until ``stop`` is set; a failed round is retried with back-off."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            done = await sync_once(sync, transport, limit=sync.node.settings.sync_batch_size)
+        except LienthongError as error:
+            failures += 1
+            logger.warning("sync round failed: %s", error)
+            report(error)
+        else:
+            failures = 0
+            report(done)
+        delay = interval * min(2 ** max(failures - 1, 0), MAX_BACKOFF) if failures else interval
+        # Jitter keeps 34 provinces that lost the link together from returning together.
+        delay *= 1 + random.random() * 0.2 if failures else 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)

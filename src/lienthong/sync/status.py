@@ -1,0 +1,87 @@
+"""Where a node's sync links stand: lag per peer and origin, last contact, pending requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from lienthong.node import Node
+from lienthong.store.models import change_log
+from lienthong.sync import cursors as link_state
+from lienthong.sync import requests
+
+
+@dataclass(frozen=True)
+class SendingLag:
+    """How far a peer is behind this node on one origin's entries (this node sends)."""
+
+    peer: str
+    origin: str
+    last: int
+    acknowledged: int
+    #: Age of the oldest entry the peer has not acknowledged (0 when caught up).
+    seconds: float
+    contact_at: datetime
+
+    @property
+    def entries(self) -> int:
+        """Entries the peer has not acknowledged."""
+        return max(self.last - self.acknowledged, 0)
+
+
+@dataclass(frozen=True)
+class Status:
+    """A node's view of its sync."""
+
+    node: str
+    own_last: int
+    sending: tuple[SendingLag, ...]
+    receiving: tuple[link_state.CursorState, ...]
+    #: This node's change requests still without a decision here.
+    waiting: int
+    #: Change requests addressed to this node it has not decided yet.
+    to_decide: int
+
+
+def sync_status(node: Node, *, now: datetime) -> Status:
+    """Return where the node's links stand, read in one short read transaction."""
+    with node.unit_of_work(read_only=True) as uow:
+        connection = uow.connection
+        last_by_origin = dict(
+            connection.execute(
+                select(change_log.c.origin_node, func.max(change_log.c.sequence)).group_by(
+                    change_log.c.origin_node
+                )
+            ).tuples()
+        )
+        sending: list[SendingLag] = []
+        for state in link_state.peers(connection):
+            last = int(last_by_origin.get(state.origin, 0))
+            oldest = connection.execute(
+                select(func.min(change_log.c.recorded_at)).where(
+                    change_log.c.origin_node == state.origin,
+                    change_log.c.sequence > state.acknowledged,
+                )
+            ).scalar()
+            seconds = (now - oldest).total_seconds() if oldest is not None else 0.0
+            sending.append(
+                SendingLag(
+                    state.peer,
+                    state.origin,
+                    last,
+                    state.acknowledged,
+                    max(seconds, 0.0),
+                    state.contact_at,
+                )
+            )
+        status = Status(
+            node=node.node_id,
+            own_last=int(last_by_origin.get(node.node_id, 0)),
+            sending=tuple(sending),
+            receiving=tuple(link_state.cursor_states(connection)),
+            waiting=len(requests.waiting(uow)),
+            to_decide=len(requests.pending_for(uow)),
+        )
+    return status
