@@ -15,6 +15,7 @@ from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.cli.render import print_findings
+from lienthong.cli.sync import describe_round
 from lienthong.demo import exchange as ex
 from lienthong.demo import network as net
 from lienthong.demo.tour import tour
@@ -351,6 +352,7 @@ def _exchange(console: Console, network: net.Network, *, state_dir: Path) -> Non
     for call in result.calls:
         _show_call(console, call)
     _show_witness(console, result.witnessed)
+    _show_sync(console, result.sync)
 
 
 def _show_call(console: Console, call: ex.Call) -> None:
@@ -439,6 +441,42 @@ def _show_witness(console: Console, witnessed: ex.Witnessed) -> None:
             ),
             highlight=False,
         )
+
+
+def _show_sync(console: Console, synced: ex.SyncDemo) -> None:
+    console.print()
+    console.print(Rule(_("Central and the provinces stay in sync, even through an outage")))
+    console.print(
+        _(
+            "Each province pushes its own changes to central and pulls what it subscribes to"
+            " (its own province, and national reference data), through the same gateways."
+            " Every change is applied exactly once, keyed on its origin node and sequence."
+        ),
+        highlight=False,
+    )
+    for line in synced.rounds:
+        head = f"[bold cyan]{escape(_(line.caption))}[/] · {line.node_id}: "
+        if line.done is not None:
+            console.print(head + escape(describe_round(line.done)), highlight=False)
+        else:
+            console.print(head + f"[yellow]{escape(line.error or '')}[/]", highlight=False)
+    console.print(
+        _(
+            "While offline, An Giang registered a birth ({pin}) and kept working; when its link"
+            " came back it had {before} changes to send and {after} after catching up."
+        ).format(pin=synced.newborn, before=synced.behind_before, after=synced.behind_after),
+        highlight=False,
+    )
+    for ok, text in (
+        (synced.central_has_newborn, _("central holds the birth registered in An Giang")),
+        (
+            synced.an_giang_has_ministry,
+            _("An Giang holds version {version} of central's reference record").format(
+                version=synced.ministry_version
+            ),
+        ),
+    ):
+        console.print(("[green]✓[/] " if ok else "[red]✗[/] ") + text, highlight=False)
     console.print(
         _("The gateways are stopped; the audit logs stay in each node's database."),
         highlight=False,

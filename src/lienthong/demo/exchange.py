@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import and_, or_, select
 
 from lienthong.demo import network as net
+from lienthong.demo.sync import SyncDemo, run_sync
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.checkpoints import Checkpoint
 from lienthong.exchange.audit.log import EXCHANGE_CLIENT, EXCHANGE_PROVIDER, RECORD_READ, log_size
@@ -60,6 +61,7 @@ from lienthong.exchange.pki import (
 from lienthong.i18n import N_
 from lienthong.node import Node
 from lienthong.store import dialects
+from lienthong.sync.transports.http import PURPOSE as SYNC_PURPOSE
 
 T = TypeVar("T")
 
@@ -93,12 +95,20 @@ MEMBERS: Final = (
     LocalMember("VN/GOV/HCM", "UBND Thành phố Hồ Chí Minh", Level.PROVINCE, "79"),
     LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
 )
+#: Each node's sync subsystem: central's provides the sync service the provinces call.
+CENTRAL_SYNC: Final = "VN/GOV/BCA/sync"
+SYNC_SERVICE: Final = f"{CENTRAL_SYNC}/sync"
+PROVINCE_SYNC: Final = {
+    "VN-01": "VN/GOV/HNI/sync",
+    "VN-79": "VN/GOV/HCM/sync",
+    "VN-91": "VN/GOV/AGG/sync",
+}
 #: Each demo node: the member that runs it and the subsystems it hosts.
 NODES: Final = {
-    net.CENTRAL: ("VN/GOV/BCA", (POPULATION, TAX, ENTERPRISES)),
-    "VN-01": ("VN/GOV/HNI", (PROCUREMENT,)),
-    "VN-79": ("VN/GOV/HCM", (LICENSING,)),
-    "VN-91": ("VN/GOV/AGG", (DRIVING,)),
+    net.CENTRAL: ("VN/GOV/BCA", (POPULATION, TAX, ENTERPRISES, CENTRAL_SYNC)),
+    "VN-01": ("VN/GOV/HNI", (PROCUREMENT, PROVINCE_SYNC["VN-01"])),
+    "VN-79": ("VN/GOV/HCM", (LICENSING, PROVINCE_SYNC["VN-79"])),
+    "VN-91": ("VN/GOV/AGG", (DRIVING, PROVINCE_SYNC["VN-91"])),
 }
 #: The systems whose registry central provides as a service (``…/registry``).
 REGISTRIES: Final = (POPULATION, TAX, ENTERPRISES)
@@ -108,6 +118,7 @@ GRANTS: Final = (
     LocalGrant(
         LICENSING, f"{ENTERPRISES}/registry", (BUSINESS_LICENCE,), "GET", "/Enterprise/{id}"
     ),
+    *(LocalGrant(client, SYNC_SERVICE, (SYNC_PURPOSE,)) for client in PROVINCE_SYNC.values()),
 )
 
 
@@ -195,6 +206,7 @@ class ExchangeDemo:
     grants: tuple[GrantLine, ...]
     calls: tuple[Call, ...]
     witnessed: Witnessed
+    sync: SyncDemo
 
 
 # -- setting the network up -----------------------------------------------------------------
@@ -285,15 +297,18 @@ def _provision(state_dir: Path, ports: dict[str, int], now: datetime) -> None:
                 for node_id, (member, systems) in NODES.items()
             ],
             services=[
-                (
-                    f"{system}/registry",
-                    {
-                        "openapi": "3.1.0",
-                        "info": {"title": system.rsplit("/", 1)[1], "version": "1"},
-                        "paths": {},
-                    },
-                )
-                for system in REGISTRIES
+                *(
+                    (
+                        f"{system}/registry",
+                        {
+                            "openapi": "3.1.0",
+                            "info": {"title": system.rsplit("/", 1)[1], "version": "1"},
+                            "paths": {},
+                        },
+                    )
+                    for system in REGISTRIES
+                ),
+                (SYNC_SERVICE, None),
             ],
             grants=GRANTS,
             hosts=(HOST,),
@@ -333,6 +348,12 @@ def _gateway_node(
             "gateway_tls_port": tls_port,
             "directory_url": directory_url,
             "exchange_upstreams": {},
+            # Provinces sync with central; central serves them (and opens no link itself).
+            "sync_upstream": SYNC_SERVICE if node.node_id in PROVINCE_SYNC else None,
+            "sync_client": PROVINCE_SYNC.get(node.node_id),
+            "sync_partitions": [
+                code for code, node_id in net.PROVINCE_NODES.items() if node_id == node.node_id
+            ],
         }
     )
     return dataclasses.replace(node, settings=settings)
@@ -743,6 +764,7 @@ def run_exchange(network: net.Network, *, state_dir: Path) -> ExchangeDemo:
         calls = [_call(request, nodes=nodes, provider_node=net.CENTRAL) for request in requests]
         calls.append(_call(_refused(pin), nodes=nodes, provider_node=net.CENTRAL))
         checkpoint, witness_key = gateways.run(_witness(nodes["VN-91"]))
+        synced = run_sync(nodes, central=net.CENTRAL, run=gateways.run)
     finally:
         gateways.close()
     grants = tuple(
@@ -757,6 +779,7 @@ def run_exchange(network: net.Network, *, state_dir: Path) -> ExchangeDemo:
         grants=grants,
         calls=tuple(calls),
         witnessed=_verified(nodes["VN-91"], checkpoint, witness_key),
+        sync=synced,
     )
 
 
@@ -765,6 +788,7 @@ __all__ = [
     "Call",
     "ExchangeDemo",
     "GrantLine",
+    "SyncDemo",
     "Witnessed",
     "prepare_network",
     "run_exchange",

@@ -49,13 +49,14 @@ def sync_status(node: Node, *, now: datetime) -> Status:
     """Return where the node's links stand, read in one short read transaction."""
     with node.unit_of_work(read_only=True) as uow:
         connection = uow.connection
-        last_by_origin = dict(
-            connection.execute(
+        last_by_origin: dict[str, int] = {
+            origin: int(last)
+            for origin, last in connection.execute(
                 select(change_log.c.origin_node, func.max(change_log.c.sequence)).group_by(
                     change_log.c.origin_node
                 )
-            ).tuples()
-        )
+            )
+        }
         sending: list[SendingLag] = []
         for state in link_state.peers(connection):
             last = int(last_by_origin.get(state.origin, 0))
