@@ -1,0 +1,156 @@
+"""Sync status: how far behind each link is, in entries and seconds, and pending requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tests.support.sync import CENTRAL, InProcess, Network, national
+from typer.testing import CliRunner
+
+from lienthong.cli.main import app
+from lienthong.settings import CONFIG_ENV, ENV_PREFIX, Settings
+from lienthong.sync import requests
+from lienthong.sync.service import sync_once
+from lienthong.sync.status import sync_status
+from lienthong.systems.core.samples import sample_person
+
+PIN = "091090000001"
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Iterator[Network]:
+    yield from national(tmp_path)
+
+
+def register(network: Network, node_id: str, pin: str, commune: str = "30292") -> None:
+    with network.nodes[node_id].node.unit_of_work() as uow:
+        uow.records.create(
+            record_type="Person",
+            content=sample_person(
+                pin=pin,
+                birth_date="1990-03-15",
+                spouse_pin=None,
+                permanent_residence={"commune": commune, "line": "Số 1"},
+            ),
+        )
+        uow.commit()
+
+
+def sync_round(network: Network, node_id: str) -> None:
+    asyncio.run(
+        sync_once(network.nodes[node_id], InProcess(network.nodes[CENTRAL], caller=node_id))
+    )
+
+
+def test_a_province_that_was_offline_shows_what_it_has_not_sent_and_for_how_long(
+    network: Network,
+) -> None:
+    register(network, "VN-91", PIN)
+    sync_round(network, "VN-91")
+    register(network, "VN-91", "091090000002")
+    register(network, "VN-91", "091090000003")
+    an_giang = network.nodes["VN-91"].node
+
+    later = an_giang.clock() + timedelta(minutes=3)
+    status = sync_status(an_giang, now=later)
+
+    (lag,) = status.sending
+    assert (lag.peer, lag.origin, lag.entries) == (CENTRAL, "VN-91", 2)
+    assert 170 < lag.seconds < 190
+    assert status.own_last == 3
+
+    sync_round(network, "VN-91")
+    (caught_up,) = sync_status(an_giang, now=later).sending
+    assert (caught_up.entries, caught_up.seconds) == (0, 0.0)
+
+
+def test_central_sees_each_province_it_sends_to_and_the_cursors_it_keeps(
+    network: Network,
+) -> None:
+    register(network, "VN-91", PIN)
+    sync_round(network, "VN-91")
+    register(network, "VN-79", "079090000001", commune="25747")
+    sync_round(network, "VN-79")
+
+    status = sync_status(network.nodes[CENTRAL].node, now=network.nodes[CENTRAL].clock())
+
+    assert {(cursor.peer, cursor.origin, cursor.sequence) for cursor in status.receiving} == {
+        ("VN-91", "VN-91", 1),
+        ("VN-79", "VN-79", 1),
+    }
+    # What each province acknowledged of the other's entries when it last pulled.
+    sent = {(lag.peer, lag.origin): lag.acknowledged for lag in status.sending}
+    assert sent[("VN-79", "VN-91")] == 1
+
+
+def test_pending_change_requests_are_counted_on_both_sides(network: Network) -> None:
+    register(network, "VN-91", PIN, commune="25747")  # resident in TP. Hồ Chí Minh
+    sync_round(network, "VN-91")
+    sync_round(network, "VN-79")
+    hcm = network.nodes["VN-79"]
+    with hcm.node.unit_of_work() as uow:
+        requests.request_change(
+            uow,
+            record_type="Person",
+            record_id=PIN,
+            operation="delete",
+            base_version=1,
+            now=hcm.clock(),
+        )
+        uow.commit()
+    assert sync_status(hcm.node, now=hcm.clock()).waiting == 1
+
+    sync_round(network, "VN-79")  # up to central
+    sync_round(network, "VN-91")  # down to the owner, who decides it
+    sync_round(network, "VN-91")  # the decision goes up
+    sync_round(network, "VN-79")  # and comes down
+    assert sync_status(hcm.node, now=hcm.clock()).waiting == 0
+    assert sync_status(network.nodes["VN-91"].node, now=hcm.clock()).to_decide == 0
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [CONFIG_ENV, *(ENV_PREFIX + field.upper() for field in Settings.model_fields)]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_sync_status_prints_json_for_scripts(network: Network, isolated: None) -> None:
+    register(network, "VN-91", PIN)
+    sync_round(network, "VN-91")
+    env = {
+        "LIENTHONG_STATE_DIR": str(network.root / "VN-91"),
+        "LIENTHONG_NODE_ID": "VN-91",
+        "LIENTHONG_LANGUAGE": "en",
+    }
+
+    result = runner.invoke(app, ["sync", "status", "--format", "json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["node"] == "VN-91"
+    assert data["sending"][0]["lag_entries"] == 0
+    assert data["change_requests"] == {"waiting": 0, "to_decide": 0}
+
+
+def test_sync_run_without_an_upstream_says_which_setting_to_give(
+    network: Network, isolated: None
+) -> None:
+    env = {
+        "LIENTHONG_STATE_DIR": str(network.root / "VN-91"),
+        "LIENTHONG_NODE_ID": "VN-91",
+        "LIENTHONG_LANGUAGE": "en",
+    }
+
+    result = runner.invoke(app, ["sync", "run", "--once"], env=env)
+
+    assert result.exit_code == 1
+    assert "sync.not_configured" in result.output and "sync_upstream" in result.output
