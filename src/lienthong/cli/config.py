@@ -40,6 +40,8 @@ def _toml(raw: object, shown: str) -> str | None:
     if isinstance(raw, dict):
         pairs = (f"{json.dumps(str(key))} = {json.dumps(str(item))}" for key, item in raw.items())
         return "{ " + ", ".join(pairs) + " }" if raw else "{}"
+    if isinstance(raw, list):
+        return json.dumps([str(item) for item in raw], ensure_ascii=False)
     # Text, paths and secrets: the masked text, quoted (JSON's escapes are TOML's).
     return json.dumps(shown, ensure_ascii=False)
 

@@ -10,6 +10,7 @@ the transport, not a broker's duplicate window — is what makes delivery exactl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,8 @@ from lienthong.sync import feed, requests
 from lienthong.sync.batches import Batch, Range, decode
 from lienthong.sync.keys import KeyRing
 from lienthong.sync.subscriptions import Subscription
+
+logger = logging.getLogger(__name__)
 
 #: Entries per batch unless the receiver asks for fewer.
 BATCH_SIZE: Final = 2000
@@ -228,6 +231,22 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
     """
     if caller is not None and caller != request.subscriber:
         raise _not_sender(request.subscriber, caller)
+    own = _last_own(sync)
+    if request.cursors.get(sync.node_id, 0) > own:
+        # The subscriber applied entries of ours this store no longer has: new writes
+        # here would reuse their numbers, and the subscriber would skip them as applied.
+        raise LienthongError(
+            "sync.store_behind_subscriber",
+            N_(
+                "Node {subscriber} holds entries of this node up to {held}, but this store"
+                " ends at {own}: it was restored from an older copy. Stop writes here and"
+                " recover the missing entries before serving sync again."
+            ),
+            field="store",
+            subscriber=request.subscriber,
+            held=request.cursors[sync.node_id],
+            own=own,
+        )
     with sync.node.engine.begin() as connection:
         link_state.acknowledge(
             connection, peer=request.subscriber, positions=request.cursors, now=sync.clock()
@@ -348,6 +367,7 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
         reply = await push_once(sync, transport, limit=limit)
         if reply.cursor > before:
             # The upstream holds more of our own entries than we do: take them back.
+            logger.warning("%s", truncated_store(sync.node_id, before, reply.cursor))
             while _last_own(sync) < reply.cursor:
                 applied = await pull_once(sync, transport, limit=limit, recover=True)
                 done.recovered += applied.applied

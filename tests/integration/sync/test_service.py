@@ -323,3 +323,23 @@ def test_a_province_restored_from_an_older_copy_takes_its_own_entries_back(
     central = network.nodes[CENTRAL]
     assert held(central, "Person", "091090000003") == (1, "VN-91")
     assert log_size(central) == 3
+
+
+def test_central_restored_from_an_older_copy_refuses_to_serve_rather_than_reuse_numbers(
+    network: Network, tmp_path: Path
+) -> None:
+    central = network.nodes[CENTRAL]
+    central.node.engine.dispose()
+    backup = tmp_path / "central.sqlite"
+    shutil.copy(tmp_path / CENTRAL / "node.sqlite", backup)
+    ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
+    del ministry["commune"]
+    write(central, "BudgetUnit", ministry)
+    run(network, "VN-91")
+    central.node.engine.dispose()
+    shutil.copy(backup, tmp_path / CENTRAL / "node.sqlite")
+
+    with pytest.raises(LienthongError) as refused:
+        run(network, "VN-91")
+
+    assert refused.value.code == "sync.store_behind_subscriber"
