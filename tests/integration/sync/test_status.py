@@ -9,12 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from tests.support.sync import CENTRAL, InProcess, Network, national
 from typer.testing import CliRunner
 
 from lienthong.cli.main import app
 from lienthong.settings import CONFIG_ENV, ENV_PREFIX, Settings
 from lienthong.sync import requests
+from lienthong.sync.metrics import SyncCollector
 from lienthong.sync.service import sync_once
 from lienthong.sync.status import sync_status
 from lienthong.systems.core.samples import sample_person
@@ -154,3 +156,17 @@ def test_sync_run_without_an_upstream_says_which_setting_to_give(
 
     assert result.exit_code == 1
     assert "sync.not_configured" in result.output and "sync_upstream" in result.output
+
+
+def test_the_gateway_metrics_carry_each_links_lag(network: Network) -> None:
+    register(network, "VN-91", PIN)
+    sync_round(network, "VN-91")
+    register(network, "VN-91", "091090000002")
+    registry = CollectorRegistry()
+    registry.register(SyncCollector(network.nodes["VN-91"].node))
+
+    text = generate_latest(registry).decode()
+
+    assert 'lienthong_sync_lag_entries{origin="VN-91",peer="VN-central"} 1.0' in text
+    assert "lienthong_sync_own_sequence 2.0" in text
+    assert 'lienthong_sync_change_requests{state="waiting"} 0.0' in text
