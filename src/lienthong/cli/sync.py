@@ -7,19 +7,27 @@ import json
 import signal
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
+import nats
+import nats.errors
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.errors import LienthongError
-from lienthong.i18n import _
+from lienthong.i18n import N_, _, current_language
 from lienthong.node import Node, open_node
-from lienthong.sync.runner import run, upstream_link
-from lienthong.sync.service import Round, sync_once
+from lienthong.settings import load_settings
+from lienthong.sync.digests import verify_nodes
+from lienthong.sync.runner import open_link, run
+from lienthong.sync.service import Round
+from lienthong.sync.setup import open_sync
 from lienthong.sync.status import Status, sync_status
+from lienthong.sync.transports.http import unreachable
+from lienthong.sync.transports.nats import serve_central
 
 help_language()
 app = typer.Typer(
@@ -68,18 +76,17 @@ def run_command(
     """Run the sync loop, or one round."""
     node = _node(ctx)
     try:
-        sync, transport = upstream_link(node)
 
         async def main() -> None:
+            link = await open_link(node)
             try:
                 if once:
-                    done = await sync_once(sync, transport, limit=node.settings.sync_batch_size)
+                    done = await link.round(
+                        link.sync, link.transport, node.settings.sync_batch_size
+                    )
                     typer.echo(describe_round(done))
                     return
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(signum, stop.set)
+                stop = _stop_on_signals()
 
                 def report(outcome: Round | LienthongError) -> None:
                     if isinstance(outcome, LienthongError):
@@ -88,14 +95,61 @@ def run_command(
                         typer.echo(describe_round(outcome))
 
                 await run(
-                    sync,
-                    transport,
-                    interval=node.settings.sync_interval_seconds,
-                    stop=stop,
-                    report=report,
+                    link, interval=node.settings.sync_interval_seconds, stop=stop, report=report
                 )
             finally:
-                await transport.close()
+                await link.close()
+
+        asyncio.run(main())
+    finally:
+        node.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+@app.command(
+    "serve-nats",
+    help=_(
+        "Serve the provinces' sync over NATS JetStream (on central): apply the batches they "
+        "push to the stream and answer their pulls, until stopped (Ctrl+C). Over HTTP the "
+        "gateway serves sync; this is needed only with sync_transport = nats. "
+        "Example: lienthong sync serve-nats"
+    ),
+)
+def serve_nats_command(
+    ctx: typer.Context,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain", help=_("The JetStream domain of the province's leaf node to serve.")
+        ),
+    ] = None,
+) -> None:
+    """Serve central's side of sync on NATS."""
+    node = _node(ctx)
+    try:
+
+        async def main() -> None:
+            sync = open_sync(node)
+            try:
+                nc = await nats.connect(node.settings.sync_nats_url, connect_timeout=5)
+            except (OSError, nats.errors.Error) as exc:
+                raise unreachable(node.settings.sync_nats_url, type(exc).__name__) from None
+            try:
+                served = await serve_central(sync, nc, stop=_stop_on_signals(), domain=domain)
+            finally:
+                await nc.close()
+            typer.echo(
+                _("Served {pushes} pushes ({applied} entries applied) and {pulls} pulls.").format(
+                    pushes=served.pushes, applied=served.applied, pulls=served.pulls
+                )
+            )
 
         asyncio.run(main())
     finally:
@@ -191,3 +245,99 @@ def status_command(
             to_decide=status.to_decide,
         )
     )
+
+
+@app.command(
+    "verify",
+    help=_(
+        "Compare this node with another node on what both receive, record type by record "
+        "type and partition, by Merkle digests; list the records that differ and, with "
+        "--repair, write the owner's (or central's) version where it is missing or damaged. "
+        "Exit 1 while they differ. Example: lienthong sync verify --peer-config central.toml --repair"
+    ),
+)
+def verify_command(
+    ctx: typer.Context,
+    peer_config: Annotated[
+        Path | None,
+        typer.Option("--peer-config", help=_("The other node's configuration file (TOML).")),
+    ] = None,
+    peer_state: Annotated[
+        Path | None,
+        typer.Option("--peer-state", help=_("The other node's state directory, without a file.")),
+    ] = None,
+    peer_node: Annotated[
+        str | None, typer.Option("--peer-node", help=_("The other node's identifier."))
+    ] = None,
+    peer_partitions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--peer-partition", help=_("A partition the other node receives (repeat); none: all.")
+        ),
+    ] = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help=_("Write the source's version where they differ."))
+    ] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
+    ] = OutputFormat.table,
+) -> None:
+    """Compare two nodes by digests and optionally repair."""
+    overrides: dict[str, Any] = {}
+    if peer_state is not None:
+        overrides.update(state_dir=peer_state, database_url=None)
+    if peer_node is not None:
+        overrides["node_id"] = peer_node
+    if peer_partitions is not None:
+        overrides["sync_partitions"] = peer_partitions
+    if peer_config is None and not overrides:
+        raise LienthongError(
+            "sync.verify.no_peer",
+            N_(
+                "Name the node to compare with: --peer-config FILE, or --peer-state DIR --peer-node ID."
+            ),
+            field="peer",
+        )
+    node = _node(ctx)
+    peer = open_node(load_settings(config_file=peer_config, **overrides))
+    try:
+        report = verify_nodes(
+            open_sync(node, signing=False), open_sync(peer, signing=False), repair=repair
+        )
+    finally:
+        peer.close()
+        node.close()
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=_("Records that differ"))
+        for column in (_("Record type"), _("Partition"), _("Record"), _("Difference")):
+            table.add_column(column)
+        for found in report.located:
+            table.add_row(
+                found.record_type,
+                found.partition or "-",
+                found.difference.record_id,
+                found.difference.kind,
+            )
+        if report.located:
+            Console().print(table)
+        typer.echo(
+            _(
+                "{compared} digests compared, {differing} records differ, {repaired} repaired,"
+                " {left} left as they are; converged: {converged}."
+            ).format(
+                compared=report.compared,
+                differing=report.differing,
+                repaired=report.repaired,
+                left=len(report.left),
+                converged=_("yes") if report.converged else _("no"),
+            )
+        )
+        for left in report.left:
+            typer.echo(
+                f"  [{left.reason}] {left.record_type} {left.record_id}: {left.message(current_language.get())}"
+            )
+    if not report.converged:
+        raise typer.Exit(1)

@@ -147,6 +147,15 @@ class ReplicaStore:
             )
         return fresh
 
+    def restore(self, records: Sequence[Record]) -> None:
+        """Make versions already in the change log current again (a repair after damage).
+
+        The current pointer and search rows are rebuilt exactly as for a delivered
+        version; nothing is appended to the change log and no event is published.
+        """
+        with self._connection.begin_nested():
+            self._move_pointers(records)
+
     def retire(self, *, record_type: str, record_id: str) -> bool:
         """Stop holding a replica (it left this node's partitions); its history stays.
 

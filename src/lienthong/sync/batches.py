@@ -4,9 +4,10 @@ A batch says, for each origin node it carries entries of, the range of that orig
 sequence numbers it covers: ``after`` (the receiver's cursor it was read from) and
 ``through`` (how far the sender looked). Entries the subscription did not want leave
 gaps inside a range; the receiver still moves its cursor to ``through``. The batch is
-signed with the sender's Ed25519 key over its canonical JSON, so the same bytes can
-travel through the gateways or a broker, and a batch cut short or altered anywhere is
-refused whole.
+signed with the sender's Ed25519 key over its exact bytes, so the same bytes can travel
+through the gateways or a broker, and a batch cut short or altered anywhere is refused
+whole. Content hashes are the owner's, carried as signed; a replica does not compute
+them again (the digests of ``sync verify`` would show a sender that lied).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
-from lienthong.store.canonical import canonical_json, content_hash
 from lienthong.store.records import Record
 from lienthong.store.replicas import Replicated
 
 #: The batch format this code writes and reads.
 FORMAT: Final = 1
+#: The first word of a batch on the wire.
+MAGIC: Final = "LTSYNC1"
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,22 @@ class Range:
 
 @dataclass(frozen=True)
 class Batch:
-    """Entries of one or more origins, sent by one node."""
+    """Entries of one or more origins, sent by one node.
+
+    On the wire a batch is one header line, ``LTSYNC1 <sender> <signature>``, then its
+    JSON payload. The signature covers the payload's exact bytes, so checking it needs
+    no re-encoding: a receiver verifies before it even parses.
+    """
 
     sender: str
     ranges: dict[str, Range]
     entries: tuple[Replicated, ...]
     signature: str = ""
+    #: The payload's bytes as signed (set once signed or received).
+    payload: bytes = b""
 
     def unsigned(self) -> dict[str, Any]:
-        """Return the batch as JSON data without its signature: what is signed."""
+        """Return the batch as JSON data: what the payload holds."""
         return {
             "format": FORMAT,
             "sender": self.sender,
@@ -60,26 +69,25 @@ class Batch:
         }
 
     def signed(self, key: Ed25519PrivateKey) -> Batch:
-        """Return this batch signed with the sender's key."""
-        signature = key.sign(canonical_json(self.unsigned()))
-        return Batch(self.sender, self.ranges, self.entries, base64.b64encode(signature).decode())
+        """Return this batch with its payload encoded and signed with the sender's key."""
+        payload = json.dumps(
+            self.unsigned(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
+        signature = base64.b64encode(key.sign(payload)).decode("ascii")
+        return Batch(self.sender, self.ranges, self.entries, signature, payload)
 
     def verify(self, key: Ed25519PublicKey) -> None:
         """Check the signature against the sender's public key; refuse the batch otherwise."""
         try:
-            key.verify(
-                base64.b64decode(self.signature, validate=True), canonical_json(self.unsigned())
-            )
+            key.verify(base64.b64decode(self.signature, validate=True), self.payload)
         except (InvalidSignature, ValueError):
             raise corrupt(N_("its signature is not the sender's")) from None
 
     def encode(self) -> bytes:
-        """Return the signed batch as JSON bytes."""
-        return json.dumps(
-            {**self.unsigned(), "signature": self.signature},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode("utf-8")
+        """Return the signed batch as it travels: the header line, then the payload."""
+        if not self.signature:
+            raise ValueError("sign the batch before encoding it")
+        return f"{MAGIC} {self.sender} {self.signature}\n".encode() + self.payload
 
 
 def corrupt(reason: str) -> LienthongError:
@@ -134,8 +142,6 @@ def _entry(data: Any) -> Replicated:
         raise corrupt(N_("an entry lacks a field or has one of the wrong type")) from None
     if record.recorded_at.tzinfo is None:
         raise corrupt(N_("an entry's time has no time zone"))
-    if content_hash(record.content) != record.content_hash:
-        raise corrupt(N_("an entry's content does not match its hash"))
     return item
 
 
@@ -164,20 +170,25 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 def decode(data: bytes) -> Batch:
-    """Read a batch from its JSON bytes, checking its shape and every entry's hash.
+    """Read a batch from the wire, checking its shape and ranges.
 
     The signature is checked separately (``Batch.verify``), with the key of the node
-    the batch names as its sender.
+    the header names as the sender — before anything of the batch is used.
     """
+    header, newline, payload = data.partition(b"\n")
+    parts = header.split(b" ")
+    if not newline or len(parts) != 3 or parts[0] != MAGIC.encode():
+        raise corrupt(N_("it is not a batch of a known format"))
     try:
-        raw = json.loads(data)
+        sender, signature = parts[1].decode("utf-8"), parts[2].decode("ascii")
+        raw = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise corrupt(N_("it is not complete JSON")) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise corrupt(N_("it is not a batch of a known format"))
     try:
-        sender = _text(raw["sender"])
-        signature = _text(raw["signature"])
+        if _text(raw["sender"]) != sender:
+            raise TypeError
         ranges = {
             _text(origin): Range(_count(span[0]), _count(span[1]))
             for origin, span in raw["ranges"].items()
@@ -190,7 +201,7 @@ def decode(data: bytes) -> Batch:
             raise TypeError
     except (KeyError, TypeError, AttributeError):
         raise corrupt(N_("its header lacks a field or has one of the wrong type")) from None
-    batch = Batch(sender, ranges, tuple(_entry(entry) for entry in entries), signature)
+    batch = Batch(sender, ranges, tuple(_entry(entry) for entry in entries), signature, payload)
     check_ranges(batch.entries, batch.ranges)
     return batch
 

@@ -6,8 +6,12 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import nats
+import nats.errors
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.identifiers import ServiceId
@@ -16,7 +20,9 @@ from lienthong.node import Node
 from lienthong.sync.keys import CachedDirectoryKeys
 from lienthong.sync.service import Round, SyncNode, Transport, sync_once
 from lienthong.sync.setup import open_sync
-from lienthong.sync.transports.http import GatewayTransport
+from lienthong.sync.transports.http import GatewayTransport, unreachable
+from lienthong.sync.transports.nats import NatsTransport
+from lienthong.sync.transports.nats import sync_round as nats_round
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +40,42 @@ def _setting_missing(name: str, example: str) -> LienthongError:
     )
 
 
+@dataclass
+class Link:
+    """A node's sync with its upstream over the configured transport."""
+
+    sync: SyncNode
+    transport: Transport
+    #: One round (``sync_once``, or the transport's own wrapper of it).
+    round: Callable[[SyncNode, Any, int], Awaitable[Round]]
+    close: Callable[[], Awaitable[None]]
+
+
+async def _sync_once(sync: SyncNode, transport: Any, limit: int) -> Round:
+    return await sync_once(sync, transport, limit=limit)
+
+
+async def open_link(node: Node) -> Link:
+    """Open the node's link to its upstream over ``sync_transport`` (http or nats)."""
+    sync, gateway = upstream_link(node)
+    if node.settings.sync_transport == "http":
+        return Link(sync, gateway, _sync_once, gateway.close)
+    try:
+        nc = await nats.connect(
+            node.settings.sync_nats_url, connect_timeout=5, max_reconnect_attempts=-1
+        )
+    except (OSError, nats.errors.Error) as exc:
+        raise unreachable(node.settings.sync_nats_url, type(exc).__name__) from None
+    transport = NatsTransport(nc, node=node.node_id, peer=gateway.peer)
+
+    async def round_over_nats(sync: SyncNode, link: Any, limit: int) -> Round:
+        return await nats_round(sync, link, limit=limit)
+
+    return Link(sync, transport, round_over_nats, nc.close)
+
+
 def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
-    """Return the node's sync and its transport to the upstream, from its settings."""
+    """Return the node's sync and its HTTP transport to the upstream, from its settings."""
     settings = node.settings
     if not settings.sync_upstream:
         raise _setting_missing("sync_upstream", "VN/GOV/BCA/sync/sync")
@@ -64,8 +104,7 @@ def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
 
 
 async def run(
-    sync: SyncNode,
-    transport: Transport,
+    link: Link,
     *,
     interval: float,
     stop: asyncio.Event,
@@ -75,7 +114,9 @@ async def run(
     failures = 0
     while not stop.is_set():
         try:
-            done = await sync_once(sync, transport, limit=sync.node.settings.sync_batch_size)
+            done = await link.round(
+                link.sync, link.transport, link.sync.node.settings.sync_batch_size
+            )
         except LienthongError as error:
             failures += 1
             logger.warning("sync round failed: %s", error)

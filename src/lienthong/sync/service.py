@@ -42,7 +42,8 @@ class SyncNode:
     """A node as sync sees it: its store, its key, whom it trusts, what it receives."""
 
     node: Node
-    signing_key: Ed25519PrivateKey
+    #: None on a node opened only to be compared or repaired: it signs nothing.
+    signing_key: Ed25519PrivateKey | None
     keys: KeyRing
     subscription: Subscription
     clock: Callable[[], datetime] = utc_now
@@ -51,6 +52,20 @@ class SyncNode:
     def node_id(self) -> str:
         """The node's identifier, the origin of its own entries."""
         return self.node.node_id
+
+    def signer(self) -> Ed25519PrivateKey:
+        """Return the key batches are signed with."""
+        if self.signing_key is None:
+            raise LienthongError(
+                "sync.not_joined",
+                N_(
+                    "Node {node} was opened without its message-signing key, so it cannot"
+                    " send sync batches."
+                ),
+                field="state_dir",
+                node=self.node_id,
+            )
+        return self.signing_key
 
 
 @dataclass(frozen=True)
@@ -261,7 +276,7 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
             limit=request.limit,
             recover=request.recover,
         )
-    return batch.signed(sync.signing_key).encode()
+    return batch.signed(sync.signer()).encode()
 
 
 # -- the opening side -------------------------------------------------------------------
@@ -270,8 +285,10 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
 class Transport(Protocol):
     """How a node reaches its upstream's sync service."""
 
-    #: The upstream node, whose cursors and acknowledgements this link keeps.
-    peer: str
+    @property
+    def peer(self) -> str:
+        """The upstream node, whose cursors and acknowledgements this link keeps."""
+        ...
 
     async def push(self, data: bytes) -> PushReply:
         """Send a signed batch of this node's entries; return the upstream's cursor."""
@@ -317,7 +334,7 @@ async def push_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
         items = feed.read_origin(connection, origin=sync.node_id, after=acked, limit=limit)
     through = items[-1].sequence if items else acked
     batch = Batch(sync.node_id, {sync.node_id: Range(acked, through)}, tuple(items))
-    reply = await transport.push(batch.signed(sync.signing_key).encode())
+    reply = await transport.push(batch.signed(sync.signer()).encode())
     with sync.node.engine.begin() as connection:
         link_state.acknowledge(
             connection,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lienthong.errors import LienthongError
 from lienthong.exchange.keys import NodePaths, load_signing_key
 from lienthong.i18n import N_
@@ -25,28 +27,35 @@ def subscription_of(node: Node) -> Subscription:
     )
 
 
-def open_sync(node: Node, *, keys: KeyRing | None = None) -> SyncNode:
+def not_joined(node: Node, path: Path) -> LienthongError:
+    """Return the refusal to sync on a node that has no message-signing key."""
+    return LienthongError(
+        "sync.not_joined",
+        N_(
+            "Node {node} has no message-signing key at {path}, so it cannot sign sync"
+            " batches. Join the network first: lienthong node request, then node install."
+        ),
+        field="state_dir",
+        node=node.node_id,
+        path=str(path),
+    )
+
+
+def open_sync(node: Node, *, keys: KeyRing | None = None, signing: bool = True) -> SyncNode:
     """Return the node's sync: its message-signing key and the directory's keys.
 
     The node must have joined the network (``lienthong node request`` and ``node
     install``): its batches are signed with the key its gateway signs messages with.
+    ``signing=False`` opens a node only to compare or repair it (``sync verify``),
+    which sends nothing and needs no key.
     """
     settings = node.settings
     path = NodePaths(settings.state_dir).signing_key
-    if not path.is_file():
-        raise LienthongError(
-            "sync.not_joined",
-            N_(
-                "Node {node} has no message-signing key at {path}, so it cannot sign sync"
-                " batches. Join the network first: lienthong node request, then node install."
-            ),
-            field="state_dir",
-            node=node.node_id,
-            path=str(path),
-        )
+    if signing and not path.is_file():
+        raise not_joined(node, path)
     return SyncNode(
         node=node,
-        signing_key=load_signing_key(path),
+        signing_key=load_signing_key(path) if signing else None,
         keys=keys or CachedDirectoryKeys(settings.state_dir, instance=settings.network_instance),
         subscription=subscription_of(node),
     )

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
+from sqlalchemy import update
 from tests.support.sync import CENTRAL, InProcess, Network, national
 from typer.testing import CliRunner
 
 from lienthong.cli.main import app
 from lienthong.settings import CONFIG_ENV, ENV_PREFIX, Settings
+from lienthong.store.models import current_records
 from lienthong.sync import requests
 from lienthong.sync.metrics import SyncCollector
 from lienthong.sync.service import sync_once
@@ -170,3 +172,33 @@ def test_the_gateway_metrics_carry_each_links_lag(network: Network) -> None:
     assert 'lienthong_sync_lag_entries{origin="VN-91",peer="VN-central"} 1.0' in text
     assert "lienthong_sync_own_sequence 2.0" in text
     assert 'lienthong_sync_change_requests{state="waiting"} 0.0' in text
+
+
+def test_sync_verify_finds_a_damaged_replica_and_repairs_it(
+    network: Network, isolated: None
+) -> None:
+    register(network, "VN-91", PIN)
+    sync_round(network, "VN-91")
+    with network.nodes[CENTRAL].node.engine.begin() as connection:
+        connection.execute(
+            update(current_records)
+            .where(current_records.c.record_id == PIN)
+            .values(content_hash="0" * 64)
+        )
+    env = {
+        "LIENTHONG_STATE_DIR": str(network.root / CENTRAL),
+        "LIENTHONG_NODE_ID": CENTRAL,
+        "LIENTHONG_LANGUAGE": "en",
+    }
+    peer = ["--peer-state", str(network.root / "VN-91"), "--peer-node", "VN-91"]
+    peer += ["--peer-partition", "91"]
+
+    found = runner.invoke(app, ["sync", "verify", *peer, "--format", "json"], env=env)
+    repaired = runner.invoke(app, ["sync", "verify", *peer, "--repair"], env=env)
+    again = runner.invoke(app, ["sync", "verify", *peer], env=env)
+
+    assert found.exit_code == 1, found.output
+    report = json.loads(found.output)
+    assert [(item["id"], item["kind"]) for item in report["located"]] == [(PIN, "content")]
+    assert repaired.exit_code == 0, repaired.output
+    assert again.exit_code == 0 and "converged: yes" in again.output
