@@ -222,6 +222,8 @@ class _Write:
     current_id: int | None = None
     previous_at: datetime | None = None
     content_hash: str | None = None  # when already known, so it is not computed twice
+    #: The schema the version is on, when newer than this node's (see ``update``).
+    schema_version: int | None = None
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -637,8 +639,24 @@ class RecordStore:
         """Write a new version of a record that is still at ``expected_version``."""
         rt = self._type(record_type)
         record_id = _nfc(record_id)
-        validated = self._same_record(rt, record_id, content)
         current = self._writable(rt, record_id, expected_version)
+        stored = self._connection.execute(
+            _GET_VERSION,
+            {"record_type": rt.name, "record_id": record_id, "version": current.version},
+        ).one()
+        schema_version: int | None = None
+        if stored.schema_version > rt.schema_version:
+            # Written on a newer schema (the record came from another node): the fields
+            # this node does not know are kept as they are, not dropped, and the version
+            # stays on the newer schema.
+            known = set(rt.model.model_fields)
+            extra = {key: value for key, value in stored.content.items() if key not in known}
+            extra.update((key, value) for key, value in content.items() if key not in known)
+            known_part = {key: value for key, value in content.items() if key in known}
+            validated = {**self._same_record(rt, record_id, known_part), **extra}
+            schema_version = stored.schema_version
+        else:
+            validated = self._same_record(rt, record_id, content)
         write = _Write(
             record_type=rt,
             record_id=record_id,
@@ -650,6 +668,7 @@ class RecordStore:
             event=RecordUpdated,
             current_id=current.id,
             previous_at=current.recorded_at,
+            schema_version=schema_version,
         )
         return self._persist([write])[0]
 
@@ -915,7 +934,7 @@ class RecordStore:
                 record_type=write.record_type.name,
                 record_id=write.record_id,
                 version=write.version,
-                schema_version=write.record_type.schema_version,
+                schema_version=write.schema_version or write.record_type.schema_version,
                 owner_node=write.owner,
                 partition=write.partition,
                 content=write.content,

@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 from tests.support.sync import CENTRAL, InProcess, Network, national
 
 from lienthong.errors import LienthongError
+from lienthong.store.canonical import content_hash
 from lienthong.store.models import change_log, current_records
+from lienthong.store.records import Record
+from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
-from lienthong.sync.service import Round, SyncNode, sync_once
+from lienthong.sync.batches import Batch, Range
+from lienthong.sync.service import Round, SyncNode, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit, sample_person
 
 AN_GIANG_COMMUNE = "30292"
@@ -343,3 +347,77 @@ def test_central_restored_from_an_older_copy_refuses_to_serve_rather_than_reuse_
         run(network, "VN-91")
 
     assert refused.value.code == "sync.store_behind_subscriber"
+
+
+def test_a_record_from_a_node_on_a_newer_schema_keeps_the_fields_this_node_does_not_know(
+    network: Network,
+) -> None:
+    central = network.nodes[CENTRAL]
+    content = {
+        **person_in(AN_GIANG_COMMUNE, AG_PIN),
+        "permanent_residence": {"commune": AN_GIANG_COMMUNE, "line": "Số 1", "province": "91"},
+        "biometric_reference": "bio-2027-000123",  # a field of schema version 2
+    }
+    version = Record(
+        record_type="Person",
+        record_id=AG_PIN,
+        version=1,
+        schema_version=2,
+        owner_node="VN-central",
+        partition="91",
+        content=content,
+        content_hash=content_hash(content),
+        recorded_at=central.clock(),
+        deleted=False,
+    )
+    batch = Batch(CENTRAL, {CENTRAL: Range(0, 1)}, (Replicated(CENTRAL, 1, version),))
+    applied = apply_batch(network.nodes["VN-91"], batch=batch, peer=CENTRAL)
+
+    assert applied.applied == 1
+    with network.nodes["VN-91"].node.unit_of_work(read_only=True) as uow:
+        held_version = uow.records.get(record_type="Person", record_id=AG_PIN)
+        found = uow.records.search(record_type="Person", where={"pin": AG_PIN})
+    assert held_version.content["biometric_reference"] == "bio-2027-000123"
+    assert held_version.schema_version == 2
+    assert [record.record_id for record in found.records] == [AG_PIN]
+
+
+def test_an_owner_on_an_older_schema_keeps_newer_fields_when_it_updates(
+    network: Network,
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    content = {
+        **person_in(AN_GIANG_COMMUNE, AG_PIN),
+        "permanent_residence": {"commune": AN_GIANG_COMMUNE, "line": "Số 1", "province": "91"},
+        "biometric_reference": "bio-2027-000123",
+    }
+    transferred = Record(
+        record_type="Person",
+        record_id=AG_PIN,
+        version=1,
+        schema_version=2,
+        owner_node="VN-91",  # handed to An Giang by a node on schema 2
+        partition="91",
+        content=content,
+        content_hash=content_hash(content),
+        recorded_at=an_giang.clock(),
+        deleted=False,
+    )
+    apply_batch(
+        an_giang,
+        batch=Batch(CENTRAL, {CENTRAL: Range(0, 1)}, (Replicated(CENTRAL, 1, transferred),)),
+        peer=CENTRAL,
+    )
+
+    with an_giang.node.unit_of_work() as uow:
+        written = uow.records.update(
+            record_type="Person",
+            record_id=AG_PIN,
+            content=person_in(AN_GIANG_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+            expected_version=1,
+        )
+        uow.commit()
+
+    assert written.content["biometric_reference"] == "bio-2027-000123"
+    assert written.content["full_name"] == "Nguyễn Văn Bình"
+    assert written.schema_version == 2
