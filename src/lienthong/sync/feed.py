@@ -14,7 +14,7 @@ from typing import Any, Final
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.engine import Connection
 
-from lienthong.store.models import change_log, change_log_heads, records
+from lienthong.store.models import change_log, change_log_heads, current_records, records
 from lienthong.store.records import Record
 from lienthong.store.replicas import Replicated
 from lienthong.sync.batches import Batch, Range
@@ -67,10 +67,28 @@ def origins(connection: Connection) -> list[str]:
     )
 
 
-def read_origin(connection: Connection, *, origin: str, after: int, limit: int) -> list[Replicated]:
-    """Return an origin's entries after a sequence number, with their versions, in order."""
+#: Only the entries of versions that are still current: a snapshot.
+_CURRENT_ENTRIES: Final = _ENTRIES.join(
+    current_records,
+    and_(
+        current_records.c.record_type == change_log.c.record_type,
+        current_records.c.record_id == change_log.c.record_id,
+        current_records.c.version == change_log.c.version,
+    ),
+)
+
+
+def read_origin(
+    connection: Connection, *, origin: str, after: int, limit: int, current_only: bool = False
+) -> list[Replicated]:
+    """Return an origin's entries after a sequence number, with their versions, in order.
+
+    ``current_only`` skips the entries of versions superseded since: what a new node
+    needs to start from (a snapshot), in the same order and ranges as the log.
+    """
+    statement = _CURRENT_ENTRIES if current_only else _ENTRIES
     rows = connection.execute(
-        _ENTRIES.where(change_log.c.origin_node == origin, change_log.c.sequence > after).limit(
+        statement.where(change_log.c.origin_node == origin, change_log.c.sequence > after).limit(
             limit
         )
     )
@@ -122,10 +140,13 @@ def read_feed(
     cursors: Mapping[str, int],
     limit: int = MAX_BATCH,
     recover: bool = False,
+    snapshot: bool = False,
 ) -> Batch:
     """Return the next batch for a subscriber, unsigned, from its cursors per origin.
 
-    ``recover`` also sends the subscriber's own entries it no longer holds.
+    ``recover`` also sends the subscriber's own entries it no longer holds. ``snapshot``
+    sends only versions that are still current (a new node's bootstrap): a range then
+    ends at the last current entry, and the log after it follows in normal pulls.
     """
     ranges: dict[str, Range] = {}
     entries: list[Replicated] = []
@@ -136,7 +157,9 @@ def read_feed(
         if origin == subscriber and not recover:
             continue
         after = cursors.get(origin, 0)
-        items = read_origin(connection, origin=origin, after=after, limit=budget)
+        items = read_origin(
+            connection, origin=origin, after=after, limit=budget, current_only=snapshot
+        )
         if not items:
             continue
         budget -= len(items)

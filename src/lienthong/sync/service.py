@@ -78,6 +78,8 @@ class PullRequest:
     limit: int = BATCH_SIZE
     #: Also send the subscriber's own entries after its cursor for its own origin.
     recover: bool = False
+    #: Send only versions still current: a new node bootstrapping from a snapshot.
+    snapshot: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Return the request as JSON data."""
@@ -87,6 +89,7 @@ class PullRequest:
             "cursors": dict(sorted(self.cursors.items())),
             "limit": self.limit,
             "recover": self.recover,
+            "snapshot": self.snapshot,
         }
 
     @classmethod
@@ -98,6 +101,7 @@ class PullRequest:
         cursors = data.get("cursors", {})
         limit = data.get("limit", BATCH_SIZE)
         recover = data.get("recover", False)
+        snapshot = data.get("snapshot", False)
         if not isinstance(subscriber, str) or not subscriber:
             raise _bad_request(N_("the subscriber is missing"))
         if not isinstance(cursors, dict) or not all(
@@ -114,10 +118,15 @@ class PullRequest:
             or not 1 <= limit <= feed.MAX_BATCH
         ):
             raise _bad_request(N_("the limit is not between 1 and the largest batch"))
-        if not isinstance(recover, bool):
-            raise _bad_request(N_("recover is not true or false"))
+        if not isinstance(recover, bool) or not isinstance(snapshot, bool):
+            raise _bad_request(N_("recover or snapshot is not true or false"))
         return cls(
-            subscriber, Subscription.from_json(data.get("subscription")), cursors, limit, recover
+            subscriber,
+            Subscription.from_json(data.get("subscription")),
+            cursors,
+            limit,
+            recover,
+            snapshot,
         )
 
 
@@ -275,6 +284,7 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
             cursors=request.cursors,
             limit=request.limit,
             recover=request.recover,
+            snapshot=request.snapshot,
         )
     return batch.signed(sync.signer()).encode()
 
@@ -346,14 +356,19 @@ async def push_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
 
 
 async def pull_once(
-    sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE, recover: bool = False
+    sync: SyncNode,
+    transport: Transport,
+    *,
+    limit: int = BATCH_SIZE,
+    recover: bool = False,
+    snapshot: bool = False,
 ) -> Applied:
     """Pull and apply the next batch from the upstream."""
     with sync.node.engine.connect() as connection:
         held = link_state.cursors(connection, peer=transport.peer)
     if recover:
         held[sync.node_id] = _last_own(sync)
-    request = PullRequest(sync.node_id, sync.subscription, held, limit, recover)
+    request = PullRequest(sync.node_id, sync.subscription, held, limit, recover, snapshot)
     batch = decode(await transport.pull(request))
     if batch.sender != transport.peer:
         raise _not_sender(batch.sender, transport.peer)
@@ -394,12 +409,18 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
         done.pushed += reply.applied
         if reply.cursor >= before:
             break
+    with sync.node.engine.connect() as connection:
+        # A node that never pulled from this upstream starts from a snapshot of what is
+        # current there; the log after it follows. Interrupted, it goes on from the log.
+        snapshot = not link_state.cursors(connection, peer=transport.peer)
     while True:
-        applied = await pull_once(sync, transport, limit=limit)
+        applied = await pull_once(sync, transport, limit=limit, snapshot=snapshot)
         done.pulled += applied.applied
         done.retired += applied.retired
         if not applied.cursors:
-            break
+            if not snapshot:
+                break
+            snapshot = False
     done.decided = len(decide_pending(sync))
     return done
 

@@ -19,6 +19,7 @@ from lienthong.store.records import Record
 from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
 from lienthong.sync.batches import Batch, Range
+from lienthong.sync.digests import verify_nodes
 from lienthong.sync.service import Round, SyncNode, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit, sample_person
 
@@ -421,3 +422,44 @@ def test_an_owner_on_an_older_schema_keeps_newer_fields_when_it_updates(
     assert written.content["biometric_reference"] == "bio-2027-000123"
     assert written.content["full_name"] == "Nguyễn Văn Bình"
     assert written.schema_version == 2
+
+
+def test_a_new_province_starts_from_a_snapshot_while_changes_keep_flowing(
+    network: Network, tmp_path: Path
+) -> None:
+    an_giang = network.nodes["VN-91"]
+    pins = [f"0910900000{number:02d}" for number in range(1, 13)]
+    for pin in pins:
+        write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, pin))
+    for pin in pins[:6]:  # superseded versions a snapshot need not carry
+        with an_giang.node.unit_of_work() as uow:
+            uow.records.update(
+                record_type="Person",
+                record_id=pin,
+                content=person_in(AN_GIANG_COMMUNE, pin, full_name="Lê Thị Hoa"),
+                expected_version=1,
+            )
+            uow.commit()
+    run(network, "VN-91")
+    newcomer = network.add("VN-91b", partitions=("91",))
+
+    class WritingMeanwhile(InProcess):
+        wrote = False
+
+        async def pull(self, request: Any) -> bytes:
+            data = await super().pull(request)
+            if request.snapshot and not self.wrote:
+                self.wrote = True
+                write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000099"))
+                # An Giang keeps writing and syncing while the newcomer bootstraps.
+                await sync_once(an_giang, link(network, "VN-91"))
+            return data
+
+    transport = WritingMeanwhile(network.nodes[CENTRAL], caller="VN-91b")
+    done = asyncio.run(sync_once(newcomer, transport, limit=5))
+
+    assert done.pulled == 12 + 1
+    assert log_size(newcomer) == 13  # current versions only, and the one written meanwhile
+    assert held(newcomer, "Person", pins[0]) == (2, "VN-91")
+    assert held(newcomer, "Person", "091090000099") == (1, "VN-91")
+    assert verify_nodes(newcomer, network.nodes[CENTRAL], repair=False).converged
