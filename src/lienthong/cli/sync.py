@@ -21,6 +21,7 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_, _, current_language
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
+from lienthong.sync import requests as change_requests
 from lienthong.sync.digests import verify_nodes
 from lienthong.sync.runner import open_link, run
 from lienthong.sync.service import Round
@@ -341,3 +342,45 @@ def verify_command(
             )
     if not report.converged:
         raise typer.Exit(1)
+
+
+@app.command(
+    "requests",
+    help=_(
+        "List the change requests this node filed that still wait for their owner's decision, "
+        "and those addressed to it that it has not decided yet (each sync round decides them). "
+        "Example: lienthong sync requests --format json"
+    ),
+)
+def requests_command(
+    ctx: typer.Context,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
+    ] = OutputFormat.table,
+) -> None:
+    """List pending change requests on both sides."""
+    node = _node(ctx)
+    try:
+        with node.unit_of_work(read_only=True) as uow:
+            listed = [("waiting", request) for request in change_requests.waiting(uow)]
+            listed += [("to_decide", request) for request in change_requests.pending_for(uow)]
+    finally:
+        node.close()
+    if output is OutputFormat.json:
+        data = [{"state": state, **request.model_dump(mode="json")} for state, request in listed]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=_("Change requests"))
+    for column in (_("State"), _("Request"), _("From"), _("To"), _("Record"), _("Operation")):
+        table.add_column(column)
+    for state, request in listed:
+        table.add_row(
+            state,
+            request.request_id[:12],
+            request.requester,
+            request.owner,
+            f"{request.record_type} {request.record_id}",
+            request.operation,
+        )
+    Console().print(table)

@@ -202,3 +202,38 @@ def test_sync_verify_finds_a_damaged_replica_and_repairs_it(
     assert [(item["id"], item["kind"]) for item in report["located"]] == [(PIN, "content")]
     assert repaired.exit_code == 0, repaired.output
     assert again.exit_code == 0 and "converged: yes" in again.output
+
+
+def test_sync_requests_lists_a_request_waiting_for_its_owner(
+    network: Network, isolated: None
+) -> None:
+    register(network, "VN-91", PIN, commune="25747")
+    sync_round(network, "VN-91")
+    sync_round(network, "VN-79")
+    hcm = network.nodes["VN-79"]
+    with hcm.node.unit_of_work() as uow:
+        request = requests.request_change(
+            uow,
+            record_type="Person",
+            record_id=PIN,
+            operation="delete",
+            base_version=1,
+            reason="died in 2026",
+            now=hcm.clock(),
+        )
+        uow.commit()
+    env = {
+        "LIENTHONG_STATE_DIR": str(network.root / "VN-79"),
+        "LIENTHONG_NODE_ID": "VN-79",
+        "LIENTHONG_LANGUAGE": "en",
+    }
+
+    result = runner.invoke(app, ["sync", "requests", "--format", "json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    (listed,) = json.loads(result.output)
+    assert (listed["state"], listed["request_id"], listed["owner"]) == (
+        "waiting",
+        request.request_id,
+        "VN-91",
+    )
