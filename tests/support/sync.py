@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -79,6 +80,24 @@ def national(root: Path) -> Iterator[Network]:
         network.close()
 
 
+class LinkObserver(Protocol):
+    """Told of every batch an in-process link delivers, before its receiver applies it.
+
+    A push is observed before the upstream applies it (whether its reply is then lost
+    or not); a pull once its reply arrived, before the caller applies it. Counting
+    what was applied is the observer's business (``tests.support.sync_invariants``).
+    """
+
+    def delivering(
+        self,
+        link: InProcess,
+        *,
+        direction: Literal["push", "pull"],
+        data: bytes,
+        request: PullRequest | None,
+    ) -> None: ...
+
+
 @dataclass
 class InProcess:
     """A transport to an upstream in the same process, with faults on demand."""
@@ -90,6 +109,8 @@ class InProcess:
     #: The upstream does the work, but its answer is lost before it arrives.
     lose_replies: int = 0
     calls: int = 0
+    #: Optional: told of each batch delivered (to count what crossed the link).
+    observer: LinkObserver | None = None
 
     @property
     def peer(self) -> str:
@@ -102,7 +123,10 @@ class InProcess:
             raise ConnectionError("the reply was lost")
 
     async def push(self, data: bytes) -> PushReply:
-        reply = accept_push(self.upstream, data=self.tamper(data), caller=self.caller)
+        delivered = self.tamper(data)
+        if self.observer is not None:
+            self.observer.delivering(self, direction="push", data=delivered, request=None)
+        reply = accept_push(self.upstream, data=delivered, caller=self.caller)
         self._answered()
         return reply
 
@@ -110,4 +134,7 @@ class InProcess:
         wire = PullRequest.from_json(request.to_json())
         data = serve_pull(self.upstream, request=wire, caller=self.caller)
         self._answered()
-        return self.tamper(data)
+        delivered = self.tamper(data)
+        if self.observer is not None:
+            self.observer.delivering(self, direction="pull", data=delivered, request=wire)
+        return delivered

@@ -164,10 +164,15 @@ def read_feed(
             continue
         budget -= len(items)
         ranges[origin] = Range(after, items[-1].sequence)
+        # A node recovering its own entries gets all of them back, whichever partition
+        # they are in: they are its own writes (a change request, a person it registered
+        # for another province), not a subscription.
+        recovering = origin == subscriber
         unwanted = [
             position
             for position, item in enumerate(items)
-            if not subscription.wants(item.record.record_type, item.record.partition)
+            if not recovering
+            and not subscription.wants(item.record.record_type, item.record.partition)
         ]
         leaving = _left(connection, [items[position] for position in unwanted], subscription)
         dropped = {position for offset, position in enumerate(unwanted) if offset not in leaving}

@@ -243,6 +243,13 @@ def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> Pu
         if error.code != "sync.batch.gap":
             raise
         applied = Applied(len(batch.entries), 0, 0, {})
+    if any(
+        item.record.record_type == requests.REQUEST and item.record.partition == sync.node_id
+        for item in batch.entries
+    ):
+        # Change requests addressed to this node (central) are decided as they arrive:
+        # it opens no rounds of its own in which to decide them.
+        decide_pending(sync)
     with sync.node.engine.connect() as connection:
         cursor = link_state.cursors(connection, peer=batch.sender).get(batch.sender, 0)
     return PushReply(cursor=cursor, applied=applied.applied)
@@ -404,7 +411,9 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
                 applied = await pull_once(sync, transport, limit=limit, recover=True)
                 done.recovered += applied.applied
                 if applied.received == 0:
-                    break
+                    # Nothing more comes back, yet we are still behind: looping would
+                    # not change that, and a person must look at both stores.
+                    raise truncated_store(sync.node_id, _last_own(sync), reply.cursor)
             continue
         done.pushed += reply.applied
         if reply.cursor >= before:
