@@ -289,6 +289,61 @@ def insert_rows(
         cursor.close()
 
 
+def insert_new_rows(
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str],
+) -> None:
+    """Insert many rows, tuples of the named columns, skipping those whose ``key`` is held.
+
+    A row whose key (a unique constraint's columns) is already in the table is left as
+    it is, as ``INSERT … ON CONFLICT (key) DO NOTHING`` does; every other constraint
+    still fails the insert. SQLite runs that statement prepared once with
+    ``executemany`` on values bound as ``insert_rows`` binds them; PostgreSQL, where
+    ``COPY`` knows no conflicts, runs SQLAlchemy's own insert of the same rows.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    if backend_of(dialect) == "postgresql":
+        statement = insert(table, dialect).on_conflict_do_nothing(index_elements=list(key))
+        for start in range(0, len(rows), BULK_ROWS):
+            connection.execute(
+                statement,
+                [dict(zip(names, row, strict=True)) for row in rows[start : start + BULK_ROWS]],
+            )
+        return
+    processors = [
+        (index, _remember_last(processor))
+        for index, name in enumerate(names)
+        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    values: Sequence[tuple[Any, ...]] = rows
+    if processors:
+        columns = list(zip(*rows, strict=True))
+        for index, process in processors:
+            columns[index] = tuple(map(process, columns[index]))
+        values = list(zip(*columns, strict=True))
+    quote = dialect.identifier_preparer.quote
+    marks = ", ".join("?" for _ in names)
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)})"
+        f" VALUES ({marks}) ON CONFLICT ({', '.join(quote(name) for name in key)}) DO NOTHING"
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(statement, values)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+
+
 def refresh_statistics(connection: Connection, tables: Sequence[Table]) -> None:
     """Tell the query planner that tables grew, after a bulk load (PostgreSQL; SQLite needs not).
 

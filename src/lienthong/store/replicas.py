@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from lienthong.errors import LienthongError
@@ -33,6 +33,44 @@ _current = models.current_records
 _NO_INDEX: Final[IndexRows] = ([], [], [], [], [])
 _INDEX_COLUMNS: Final = tuple(
     ("resource_id", *search.INDEX_COLUMNS[table]) for table in models.SEARCH_TABLES
+)
+_log = models.change_log
+#: An origin's applied sequence numbers in a span: one range scan of the primary key.
+_APPLIED_SPAN: Final = select(_log.c.sequence).where(
+    _log.c.origin_node == bindparam("origin"),
+    _log.c.sequence.between(bindparam("low"), bindparam("high")),
+)
+_APPLIED_AMONG: Final = select(_log.c.sequence).where(
+    _log.c.origin_node == bindparam("origin"),
+    _log.c.sequence.in_(bindparam("sequences", expanding=True)),
+)
+_CURRENT_OF: Final = select(_current.c.id, _current.c.record_id, _current.c.version).where(
+    _current.c.record_type == bindparam("record_type"),
+    _current.c.record_id.in_(bindparam("record_ids", expanding=True)),
+)
+_MOVE: Final = (
+    _current.update()
+    .where(_current.c.id == bindparam("resource_id"))
+    .values(
+        version=bindparam("new_version", type_=_current.c.version.type),
+        owner_node=bindparam("new_owner_node", type_=_current.c.owner_node.type),
+        partition_key=bindparam("new_partition_key", type_=_current.c.partition_key.type),
+        content_hash=bindparam("new_content_hash", type_=_current.c.content_hash.type),
+        recorded_at=bindparam("new_recorded_at", type_=_current.c.recorded_at.type),
+        deleted=bindparam("new_deleted", type_=_current.c.deleted.type),
+    )
+)
+_VERSION_COLUMNS: Final = (
+    "record_type",
+    "record_id",
+    "version",
+    "schema_version",
+    "owner_node",
+    "partition_key",
+    "content",
+    "content_hash",
+    "recorded_at",
+    "deleted",
 )
 
 
@@ -67,15 +105,30 @@ class ReplicaStore:
 
     def applied(self, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
         """Return which ``(origin, sequence)`` keys this node's change log already holds."""
-        log = models.change_log
+        by_origin: dict[str, set[int]] = {}
+        for origin, sequence in keys:
+            by_origin.setdefault(origin, set()).add(sequence)
         found: set[tuple[str, int]] = set()
-        for chunk in _chunks(list(keys)):
-            rows = self._connection.execute(
-                select(log.c.origin_node, log.c.sequence).where(
-                    tuple_(log.c.origin_node, log.c.sequence).in_(chunk)
+        for origin, sequences in by_origin.items():
+            low, high = min(sequences), max(sequences)
+            held: list[int] = []
+            # A batch covers a run of its origin's sequence numbers, with gaps only where
+            # the subscription dropped entries: scanning the run costs one query where
+            # a list of keys costs a statement of a thousand parameters per chunk.
+            if high - low < 4 * len(sequences) + 1000:
+                held.extend(
+                    self._connection.execute(
+                        _APPLIED_SPAN, {"origin": origin, "low": low, "high": high}
+                    ).scalars()
                 )
-            )
-            found.update((row.origin_node, row.sequence) for row in rows)
+            else:
+                for chunk in _chunks(sorted(sequences)):
+                    held.extend(
+                        self._connection.execute(
+                            _APPLIED_AMONG, {"origin": origin, "sequences": list(chunk)}
+                        ).scalars()
+                    )
+            found.update((origin, sequence) for sequence in held if sequence in sequences)
         return found
 
     def apply(self, versions: Sequence[Replicated]) -> list[Replicated]:
@@ -188,28 +241,29 @@ class ReplicaStore:
     # -- internals -----------------------------------------------------------------------
 
     def _insert_versions(self, records: Sequence[Record]) -> None:
-        statement = dialects.insert(_records, self._connection.dialect).on_conflict_do_nothing(
-            index_elements=["record_type", "record_id", "version"]
+        # A version can arrive by two paths (from its origin and relayed); the one held
+        # is the same version, so it is kept and the other skipped.
+        dialects.insert_new_rows(
+            self._connection,
+            _records,
+            _VERSION_COLUMNS,
+            [
+                (
+                    record.record_type,
+                    record.record_id,
+                    record.version,
+                    record.schema_version,
+                    record.owner_node,
+                    record.partition,
+                    record.content,
+                    record.content_hash,
+                    record.recorded_at,
+                    record.deleted,
+                )
+                for record in records
+            ],
+            key=("record_type", "record_id", "version"),
         )
-        for chunk in _chunks(list(records)):
-            self._connection.execute(
-                statement,
-                [
-                    {
-                        "record_type": record.record_type,
-                        "record_id": record.record_id,
-                        "version": record.version,
-                        "schema_version": record.schema_version,
-                        "owner_node": record.owner_node,
-                        "partition_key": record.partition,
-                        "content": record.content,
-                        "content_hash": record.content_hash,
-                        "recorded_at": record.recorded_at,
-                        "deleted": record.deleted,
-                    }
-                    for record in chunk
-                ],
-            )
 
     def _index(self, record: Record) -> IndexRows:
         record_type = self._types.get(record.record_type)
@@ -236,14 +290,18 @@ class ReplicaStore:
             held = newest.get(key)
             if held is None or record.version > held.version:
                 newest[key] = record
+        by_type: dict[str, list[str]] = {}
+        for record_type, record_id in newest:
+            by_type.setdefault(record_type, []).append(record_id)
         current: dict[tuple[str, str], Any] = {}
-        for chunk in _chunks(list(newest)):
-            rows = self._connection.execute(
-                select(
-                    _current.c.id, _current.c.record_type, _current.c.record_id, _current.c.version
-                ).where(tuple_(_current.c.record_type, _current.c.record_id).in_(chunk))
-            )
-            current.update(((row.record_type, row.record_id), row) for row in rows)
+        for record_type, record_ids in by_type.items():
+            # One identifier list per type: SQLAlchemy renders a list of pairs parameter
+            # by parameter at every call, which cost more than the lookups themselves.
+            for chunk in _chunks(record_ids):
+                rows = self._connection.execute(
+                    _CURRENT_OF, {"record_type": record_type, "record_ids": list(chunk)}
+                )
+                current.update(((record_type, row.record_id), row) for row in rows)
         created: list[Record] = []
         moved: list[tuple[int, Record]] = []
         for key, record in newest.items():
@@ -252,9 +310,16 @@ class ReplicaStore:
                 created.append(record)
             elif record.version > row.version:
                 moved.append((row.id, record))
-        for resource_id, record in moved:
+        if moved:
             self._connection.execute(
-                _current.update().where(_current.c.id == resource_id).values(self._pointer(record))
+                _MOVE,
+                [
+                    {
+                        "resource_id": resource_id,
+                        **{f"new_{name}": value for name, value in self._pointer(record).items()},
+                    }
+                    for resource_id, record in moved
+                ],
             )
         for chunk in _chunks([resource_id for resource_id, _ in moved]):
             for table in models.SEARCH_TABLES:

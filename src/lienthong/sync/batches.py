@@ -121,28 +121,78 @@ def _entry_json(item: Replicated) -> dict[str, Any]:
     }
 
 
+_ENTRY_KEYS: Final = frozenset(
+    [
+        "origin",
+        "sequence",
+        "type",
+        "id",
+        "version",
+        "schema",
+        "owner",
+        "partition",
+        "content",
+        "hash",
+        "at",
+        "deleted",
+    ]
+)
+
+
 def _entry(data: Any) -> Replicated:
-    if not isinstance(data, dict):
+    # The checks are spelled out rather than called per field: a batch holds thousands
+    # of entries, and the calls cost more than the checks.
+    if type(data) is not dict:
         raise corrupt(N_("an entry is not an object"))
+    if not data.keys() >= _ENTRY_KEYS:
+        raise corrupt(N_("an entry lacks a field or has one of the wrong type"))
+    origin, record_type, record_id = data["origin"], data["type"], data["id"]
+    owner, content_hash, at = data["owner"], data["hash"], data["at"]
+    sequence, version, schema = data["sequence"], data["version"], data["schema"]
+    partition, content, deleted = data["partition"], data["content"], data["deleted"]
     try:
-        record = Record(
-            record_type=_text(data["type"]),
-            record_id=_text(data["id"]),
-            version=_count(data["version"]),
-            schema_version=_count(data["schema"]),
-            owner_node=_text(data["owner"]),
-            partition=None if data["partition"] is None else _text(data["partition"]),
-            content=_object(data["content"]),
-            content_hash=_text(data["hash"]),
-            recorded_at=datetime.fromisoformat(_text(data["at"])),
-            deleted=_flag(data["deleted"]),
-        )
-        item = Replicated(_text(data["origin"]), _count(data["sequence"]), record)
-    except (KeyError, TypeError, ValueError):
+        if not (
+            type(origin) is str
+            and origin
+            and type(record_type) is str
+            and record_type
+            and type(record_id) is str
+            and record_id
+            and type(owner) is str
+            and owner
+            and type(content_hash) is str
+            and content_hash
+            and type(at) is str
+            and at
+            and type(sequence) is int
+            and sequence >= 0
+            and type(version) is int
+            and version >= 0
+            and type(schema) is int
+            and schema >= 0
+            and (partition is None or (type(partition) is str and partition))
+            and type(content) is dict
+            and type(deleted) is bool
+        ):
+            raise TypeError
+        recorded_at = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
         raise corrupt(N_("an entry lacks a field or has one of the wrong type")) from None
-    if record.recorded_at.tzinfo is None:
+    if recorded_at.tzinfo is None:
         raise corrupt(N_("an entry's time has no time zone"))
-    return item
+    record = Record(
+        record_type=record_type,
+        record_id=record_id,
+        version=version,
+        schema_version=schema,
+        owner_node=owner,
+        partition=partition,
+        content=content,
+        content_hash=content_hash,
+        recorded_at=recorded_at,
+        deleted=deleted,
+    )
+    return Replicated(origin, sequence, record)
 
 
 def _text(value: Any) -> str:
@@ -153,18 +203,6 @@ def _text(value: Any) -> str:
 
 def _count(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise TypeError
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError
-    return value
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
         raise TypeError
     return value
 
