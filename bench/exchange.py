@@ -28,7 +28,14 @@ from typing import Any
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parent))
 
-from loadgen import free_port, load_in_process, machine, peak_rss_mb, wait_for  # noqa: E402
+from loadgen import (  # noqa: E402
+    cpu_seconds,
+    free_port,
+    load_in_process,
+    machine,
+    peak_rss_mb,
+    wait_for,
+)
 
 POPULATION = "VN/GOV/BCA/population"
 REGISTRY = f"{POPULATION}/registry"
@@ -209,6 +216,7 @@ def main() -> None:
         api_port,
     )
     try:
+        started = cpu_seconds(api.pid)
         direct = load_in_process(
             api_port,
             direct_paths,
@@ -216,6 +224,7 @@ def main() -> None:
             args.clients,
             args.seconds,
         )
+        direct["server_cpu_seconds"] = cpu_seconds(api.pid) - started
     finally:
         api.terminate()
         api.wait(timeout=30)
@@ -225,6 +234,7 @@ def main() -> None:
     time.sleep(1.0)  # An Giang fetches the directory from central on start
     spies = profile(args.profile, {"central": central.pid, "an-giang": an_giang.pid}, args.seconds)
     try:
+        started_cpu = {"central": cpu_seconds(central.pid), "an-giang": cpu_seconds(an_giang.pid)}
         through = load_in_process(
             an_giang_port,
             gateway_paths,
@@ -232,6 +242,10 @@ def main() -> None:
             args.clients,
             args.seconds,
         )
+        through["gateway_cpu_seconds"] = {
+            "central": cpu_seconds(central.pid) - started_cpu["central"],
+            "an-giang": cpu_seconds(an_giang.pid) - started_cpu["an-giang"],
+        }
         memory = {"central": peak_rss_mb(central.pid), "an-giang": peak_rss_mb(an_giang.pid)}
         for spy in spies:
             spy.wait(timeout=120)
@@ -254,6 +268,23 @@ def main() -> None:
             f"{result['errors']:>8}" + (f" {result['error_statuses']}" if result["errors"] else "")
         )
     print(f"ratio (through / direct): {through['rps'] / direct['rps']:.2f}")
+
+    def per_call(seconds: float, result: dict[str, Any]) -> str:
+        # Warm-up calls are served with the same processes' CPU as the measured ones.
+        return f"{1000 * seconds / (result['requests'] + result['warm_up_requests']):.2f}"
+
+    cpu = through["gateway_cpu_seconds"]
+    print(
+        f"CPU ms per call: direct — API {per_call(direct['server_cpu_seconds'], direct)},"
+        f" load {per_call(direct['cpu_seconds'], direct)};"
+        f" through — central {per_call(cpu['central'], through)},"
+        f" An Giang {per_call(cpu['an-giang'], through)},"
+        f" load {per_call(through['cpu_seconds'], through)}"
+    )
+    print(
+        f"machine busy: {direct['machine_busy']:.0%} during the direct load,"
+        f" {through['machine_busy']:.0%} through the gateways"
+    )
     print(
         f"gateway peak RSS: central {memory['central']:.0f} MB, An Giang {memory['an-giang']:.0f} MB"
     )

@@ -3,7 +3,8 @@
     python bench/loadgen.py PORT PATHS.json "Header: value\\r\\n" CLIENTS SECONDS
 
 runs the load in its own process (so it does not share an interpreter with the server it
-measures) and prints one JSON line: requests, requests/s, p50/p99/mean latency, errors.
+measures) and prints one JSON line: requests (and warm-up requests), requests/s, p50/p99/mean
+latency, errors.
 """
 
 from __future__ import annotations
@@ -31,6 +32,20 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """Return the CPU time (user + system) a process has used so far, in seconds."""
+    # The command name (field 2) may hold spaces: the fields that follow start after ")".
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cores_busy() -> tuple[float, float]:
+    """Return the machine's busy and total CPU time so far, in clock ticks (``/proc/stat``)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and waiting for I/O
+    return sum(ticks) - idle, sum(ticks)
 
 
 def machine() -> str:
@@ -98,11 +113,12 @@ def load(port: int, paths: list[str], headers: str, clients: int, seconds: float
     """Drive a server with keep-alive clients for a time (after a second of warm-up)."""
     latencies: list[float] = []
     errors: list[int] = []
+    warm_up: list[float] = []
 
     async def main() -> None:
         await asyncio.gather(
             *(
-                _client(port, paths, headers, time.perf_counter() + 1, [], [])
+                _client(port, paths, headers, time.perf_counter() + 1, warm_up, [])
                 for _ in range(clients)
             )
         )
@@ -115,6 +131,7 @@ def load(port: int, paths: list[str], headers: str, clients: int, seconds: float
     ordered = sorted(latencies)
     return {
         "requests": len(ordered),
+        "warm_up_requests": len(warm_up),
         "rps": len(ordered) / seconds,
         "p50_ms": 1000 * ordered[len(ordered) // 2],
         "p99_ms": 1000 * ordered[int(len(ordered) * 0.99)],
@@ -127,7 +144,9 @@ def load(port: int, paths: list[str], headers: str, clients: int, seconds: float
 def load_in_process(
     port: int, paths_file: Path, headers: str, clients: int, seconds: float
 ) -> dict[str, Any]:
-    """Run ``load`` in a child process and return its figures."""
+    """Run ``load`` in a child process and return its figures, with the CPU time it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_before, total_before = cores_busy()
     completed = subprocess.run(
         [
             sys.executable,
@@ -144,7 +163,12 @@ def load_in_process(
     )
     if completed.returncode != 0:
         sys.exit(f"load failed:\n{completed.stderr[-4000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_after, total_after = cores_busy()
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    # The share of the machine's CPU time that was busy while the load ran, all processes.
+    result["machine_busy"] = (busy_after - busy_before) / max(total_after - total_before, 1)
     return result
 
 

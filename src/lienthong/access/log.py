@@ -91,6 +91,21 @@ class AccessEntry:
         }
 
 
+#: The columns of the rows ``access_rows`` returns.
+ACCESS_COLUMNS: Final = (
+    "request_id",
+    "at",
+    "client",
+    "user_id",
+    "purpose",
+    "action",
+    "record_type",
+    "outcome",
+    "record_id",
+    "version",
+)
+
+
 def access_rows(
     access: Access, *, at: datetime, records: Sequence[tuple[str, int | None]] = ()
 ) -> tuple[str, list[dict[str, Any]]]:

@@ -20,9 +20,10 @@ from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Engine
 
-from lienthong.access.log import Access, access_rows, audit_entry
+from lienthong.access.log import ACCESS_COLUMNS, Access, access_rows, audit_entry
 from lienthong.access.models import access_log
 from lienthong.exchange.audit.log import AuditEntry, GatewayCall, append_entries, call_entry
+from lienthong.exchange.audit.statements import RowInsert
 from lienthong.exchange.audit.writer import IDLE_SECONDS, MAX_BATCH, GroupCommitWriter
 
 
@@ -35,13 +36,13 @@ class _Logged:
     audit: AuditEntry
 
 
-_INSERT = access_log.insert()  # built once: see the audit log's statements
+#: Run on the driver's cursor, as the audit log's own appends (see their statements).
+_INSERT = RowInsert(access_log, ACCESS_COLUMNS)
 
 
 def _insert(connection: Connection, batch: Sequence[_Logged | AuditEntry]) -> list[str | int]:
     rows = [row for item in batch if isinstance(item, _Logged) for row in item.rows]
-    if rows:
-        connection.execute(_INSERT, rows)
+    _INSERT.execute(connection, rows)
     # Last: appending to the audit chain holds its turn until the commit.
     sequences = append_entries(
         connection=connection,

@@ -57,8 +57,11 @@ def body_digest(body: bytes) -> str:
 
 def format_timestamp(moment: datetime) -> str:
     """Return a timestamp as the messages carry it: UTC, milliseconds, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
+    # Spelled out: a third of strftime's cost, on every message both ways.
+    t = moment.astimezone(UTC)
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{t.microsecond // 1000:03d}Z"
     )
 
 
@@ -124,9 +127,13 @@ class Envelope:
             separators=(",", ":"),
         ).encode("utf-8")
 
+    @cached_property
+    def _digest(self) -> str:
+        return base64.b64encode(hashlib.sha512(self.signed_bytes).digest()).decode("ascii")
+
     def digest(self) -> str:
         """Return the hash of the signed form, base64 SHA-512: ``X-Road-Request-Hash``."""
-        return base64.b64encode(hashlib.sha512(self.signed_bytes).digest()).decode("ascii")
+        return self._digest  # computed once: the audit, the answer and its check need it
 
     def answer(self, *, status: int, body_hash: str, timestamp: str) -> Envelope:
         """Return the envelope of the response to this request: bound to it by its hash."""

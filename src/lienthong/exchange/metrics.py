@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -51,6 +51,7 @@ class GatewayMetrics:
             "Seconds until this node's TLS certificate expires.",
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any, Any]] = {}
 
     def observe(
         self,
@@ -63,10 +64,21 @@ class GatewayMetrics:
         sent: int,
     ) -> None:
         """Count one call."""
-        self.calls.labels(side, service, outcome).inc()
-        self.latency.labels(side, service).observe(seconds)
-        self.bytes.labels(side, "in").inc(received)
-        self.bytes.labels(side, "out").inc(sent)
+        key = (side, service, outcome)
+        children = self._children.get(key)
+        if children is None:
+            # Looked up once per label set: labels() locks and checks its arguments.
+            children = self._children[key] = (
+                self.calls.labels(side, service, outcome),
+                self.latency.labels(side, service),
+                self.bytes.labels(side, "in"),
+                self.bytes.labels(side, "out"),
+            )
+        calls, latency, bytes_in, bytes_out = children
+        calls.inc()
+        latency.observe(seconds)
+        bytes_in.inc(received)
+        bytes_out.inc(sent)
 
     def exposition(self) -> bytes:
         """Return the metrics in Prometheus's text format."""

@@ -73,7 +73,9 @@ def _bound(port: int) -> bool:
     return False
 
 
-def test_the_directory_lists_the_three_grants(result: ex.ExchangeDemo) -> None:
+def test_the_directory_lists_the_three_grants_and_the_provinces_sync(
+    result: ex.ExchangeDemo,
+) -> None:
     assert {(g.client, g.service, g.method, g.path, g.purposes) for g in result.grants} == {
         (ex.DRIVING, f"{ex.POPULATION}/registry", "GET", "/Person/{id}", ("driver-licence",)),
         (
@@ -90,8 +92,19 @@ def test_the_directory_lists_the_three_grants(result: ex.ExchangeDemo) -> None:
             "/Enterprise/{id}",
             ("business-licence",),
         ),
+        *((client, ex.SYNC_SERVICE, None, None, ("sync",)) for client in ex.PROVINCE_SYNC.values()),
     }
     assert result.provisioned and result.directory_version > 1
+
+
+def test_an_giang_keeps_working_offline_and_catches_up(result: ex.ExchangeDemo) -> None:
+    synced = result.sync
+    offline = next(line for line in synced.rounds if line.done is None)
+    assert offline.node_id == "VN-91" and offline.error is not None
+    assert "sync.unreachable" in offline.error
+    assert sum(line.done.pushed for line in synced.rounds if line.done is not None) > 1
+    assert (synced.behind_before, synced.behind_after) == (1, 0)
+    assert synced.central_has_newborn and synced.an_giang_has_ministry
 
 
 def test_an_giang_reads_a_person_and_ha_noi_a_taxpayer_from_central(

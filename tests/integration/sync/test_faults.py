@@ -34,7 +34,6 @@ from tests.support.sync_crash import (
 )
 from tests.support.sync_invariants import (
     LinkLedger,
-    RunawayRound,
     assert_invariants,
     converge,
     provinces,

@@ -11,6 +11,7 @@ from tests.integration.store.example import person, vehicle
 from tests.integration.web.apitest import Api, make_api
 
 from lienthong.access import Permission, Role, revoke_token
+from lienthong.sync.views import PeerNode
 from lienthong.web.api.auth import Authorization, Authorize, Public
 
 PEOPLE = "/api/example/Person"
@@ -43,10 +44,19 @@ def test_writes_need_the_write_permission_and_admin_routes_the_admin_one(api: Ap
         check = _checks(route)[0]
         if route.path.startswith("/api/$access"):
             assert check.permission is Permission.ADMIN, route.path
+        elif route.path.startswith("/sync/"):
+            # Only another node, through the exchange: see the sync service's tests.
+            assert isinstance(check, PeerNode) and check.permission is Permission.WRITE
         elif route.methods & {"PUT", "DELETE"} or (
             "POST" in route.methods and "$operations" not in route.path
         ):
             assert isinstance(check, Authorize) and check.permission is Permission.WRITE
+
+
+def test_the_sync_service_refuses_anyone_but_a_node_through_the_exchange(api: Api) -> None:
+    for path in ("/sync/push", "/sync/pull"):
+        response = api.client.post(path, content=b"{}", headers=api.headers(Role.ADMIN))
+        assert (response.status_code, response.json()["code"]) == (403, "sync.exchange_only")
 
 
 @pytest.mark.parametrize(

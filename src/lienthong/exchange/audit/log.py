@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.merkle import leaf_hash
 from lienthong.exchange.audit.models import audit_log
+from lienthong.exchange.audit.statements import RowInsert, RowQuery
 from lienthong.i18n import N_
 from lienthong.store import dialects
 
@@ -239,21 +240,22 @@ def _lock(connection: Connection) -> None:
         connection.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
 
 
-# Built once: every read and write of personal data appends here, and a statement built
-# per call costs more in SQLAlchemy's cache-key work than the SQL itself.
-_HEAD = (
+# Every gateway call and read of personal data appends here: the statements run on the
+# driver's cursor (see statements.py), compiled once.
+_HEAD = RowQuery(
     select(audit_log.c.sequence, audit_log.c.chain_hash)
     .order_by(audit_log.c.sequence.desc())
     .limit(1)
 )
-_INSERT = audit_log.insert()
+_INSERT = RowInsert(audit_log, ("sequence", *ENTRY_COLUMNS, "entry_hash", "chain_hash"))
 
 
 def _head(connection: Connection) -> tuple[int, bytes]:
-    row = connection.execute(_HEAD).first()
+    row = _HEAD.first(connection)
     if row is None:
         return 0, GENESIS
-    chain = digest(row.chain_hash)
+    sequence, chain_hash = row
+    chain = digest(chain_hash)
     if chain is None:
         raise LienthongError(
             "audit.chain.unreadable",
@@ -261,9 +263,9 @@ def _head(connection: Connection) -> tuple[int, bytes]:
                 "The chain hash of audit entry {sequence} is not a SHA-256, so no entry can"
                 " be chained after it. Run lienthong audit verify and tell the node's operator."
             ),
-            sequence=row.sequence,
+            sequence=sequence,
         )
-    return int(row.sequence), chain
+    return int(sequence), chain
 
 
 def append_entries(*, connection: Connection, entries: Sequence[AuditEntry]) -> list[int]:
@@ -289,7 +291,7 @@ def append_entries(*, connection: Connection, entries: Sequence[AuditEntry]) -> 
                 "chain_hash": chain.hex(),
             }
         )
-    connection.execute(_INSERT, rows)
+    _INSERT.execute(connection, rows)
     return [row["sequence"] for row in rows]
 
 

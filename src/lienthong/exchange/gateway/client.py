@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ssl
 import uuid
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -78,6 +79,7 @@ class ClientGateway:
         self.certificate = certificate
         self.health = health
         self._session: aiohttp.ClientSession | None = None
+        self._validity: tuple[x509.Certificate, datetime, datetime] | None = None
 
     def session(self) -> aiohttp.ClientSession:
         """Return the pool of mutual-TLS connections to other nodes (opened on first use)."""
@@ -184,9 +186,8 @@ class ClientGateway:
         try:
             message_id = _signed_header({m.MESSAGE_ID: message_id}, m.MESSAGE_ID)
             directory = g.directory.current()
-            if self.certificate is not None:
-                # Say so before calling, rather than let the provider's TLS refuse it.
-                check_validity(self.certificate, now=g.clock())
+            # Say so before calling, rather than let the provider's TLS refuse it.
+            self._check_certificate(g.clock())
             client, service, rest, provider = self._route(scope, headers, directory)
             record.service = f"{service}{rest}"
             purpose = _signed_header(headers, m.PURPOSE)
@@ -250,6 +251,22 @@ class ClientGateway:
             await send_spool(send, status, returned, answer)
         finally:
             answer.close()
+
+    def _check_certificate(self, now: datetime) -> None:
+        """Refuse to call with the node's own certificate outside its validity."""
+        certificate = self.certificate
+        if certificate is None:
+            return
+        if self._validity is None or self._validity[0] is not certificate:
+            # Read once: the certificate's dates are decoded again on every access.
+            self._validity = (
+                certificate,
+                certificate.not_valid_before_utc,
+                certificate.not_valid_after_utc,
+            )
+        _, start, end = self._validity
+        if not start <= now < end:
+            check_validity(certificate, now=now)  # the refusal that says which end
 
     def _route(
         self, scope: Scope, headers: dict[str, str], directory: Directory

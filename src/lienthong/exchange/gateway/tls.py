@@ -13,10 +13,9 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any, Final
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 from lienthong.errors import LienthongError
 from lienthong.exchange.directory.models import Directory, NodeEntry
+from lienthong.exchange.gateway.protocol import CoalescingProtocol
 from lienthong.exchange.pki import peer_node
 from lienthong.i18n import N_
 
@@ -39,7 +38,7 @@ def tls_peer(scope: MutableMapping[str, Any], directory: Directory, *, now: date
     return peer_node(directory=directory, certificate_der=certificate, now=now)
 
 
-class PeerCertificateProtocol(HttpToolsProtocol):
+class PeerCertificateProtocol(CoalescingProtocol):
     """HTTP over TLS that tells the app which certificate the peer presented."""
 
     peer_certificate: bytes | None = None

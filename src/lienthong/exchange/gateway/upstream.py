@@ -9,7 +9,7 @@ unchanged: the gateway is put in front of it, not into it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 from urllib.parse import unquote
@@ -22,6 +22,7 @@ from lienthong.exchange.gateway.bodies import CHUNK, Spool
 from lienthong.exchange.gateway.context import Message, Scope
 from lienthong.exchange.identifiers import ServiceId
 from lienthong.i18n import N_
+from lienthong.web.api.direct import DirectReads
 
 #: Request headers handed to the provider system; the rest stay in the gateways.
 FORWARDED_REQUEST: Final = frozenset(
@@ -69,6 +70,15 @@ def _forwarded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def _returned(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Return the response headers handed back to the client, as ASGI names them."""
+    return [
+        (name, value)
+        for name, value in headers
+        if name.decode("latin-1").lower() in FORWARDED_RESPONSE
+    ]
+
+
 def _timeout(seconds: float) -> LienthongError:
     return LienthongError(
         "exchange.upstream.timeout",
@@ -90,11 +100,19 @@ def unreachable(url: str, reason: str) -> LienthongError:
 
 
 class LocalUpstream:
-    """A system hosted by this node, called as an ASGI app in this process."""
+    """A system hosted by this node, called as an ASGI app in this process.
+
+    A read of one record by identifier, the call the exchange carries most, is answered
+    by the app's own ``DirectReads`` when it offers them: the GET route's work without
+    the app's middleware and routing, and the same answer. Every other call goes
+    through the app.
+    """
 
     def __init__(self, app: Any, base: str) -> None:
         self.app = app
         self.base = base.rstrip("/")
+        reads = getattr(getattr(app, "state", None), "direct_reads", None)
+        self.reads = reads if isinstance(reads, DirectReads) else None
 
     async def call(
         self,
@@ -108,16 +126,60 @@ class LocalUpstream:
         limit: int,
         timeout: float,
     ) -> UpstreamResponse:
-        """Run the request through the app and collect its response."""
-        raw_path = (self.base + path).encode("ascii", "replace")
+        """Run the request through the app (or its direct read) and collect its response."""
+        app_path = unquote(self.base + path)  # the path the app's router matches
+        answer = UpstreamResponse(status=500, headers=[], body=Spool(limit=limit))
+        reads = self.reads
+        direct = (
+            reads.find(app_path)
+            if reads is not None and method == "GET" and not body.size
+            else None
+        )
+        try:
+            async with asyncio.timeout(timeout):
+                if reads is not None and direct is not None:
+                    routes, record_id = direct
+                    response = await reads.answer(
+                        routes,
+                        record_id,
+                        query=query,
+                        caller=caller,
+                        accept_language=headers.get("accept-language"),
+                    )
+                    answer.status = response.status_code
+                    answer.headers = _returned(response.raw_headers)
+                    answer.body.write(bytes(response.body))
+                else:
+                    await self._through_app(
+                        app_path, method, path, query, headers, body, caller, answer
+                    )
+        except TimeoutError:
+            answer.body.close()
+            raise _timeout(timeout) from None
+        except BaseException:
+            answer.body.close()
+            raise
+        return answer
+
+    async def _through_app(
+        self,
+        app_path: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: Spool,
+        caller: ExchangeCaller,
+        answer: UpstreamResponse,
+    ) -> None:
         scope: Scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1",
             "method": method,
             "scheme": "http",
-            "path": unquote(self.base + path),
-            "raw_path": raw_path,
+            "path": app_path,
+            "raw_path": (self.base + path).encode("ascii", "replace"),
             "root_path": "",
             "query_string": query.encode("latin-1"),
             "headers": _forwarded(headers),
@@ -139,29 +201,14 @@ class LocalUpstream:
                 done.set()
                 return {"type": "http.request", "body": b"", "more_body": False}
 
-        answer = UpstreamResponse(status=500, headers=[], body=Spool(limit=limit))
-
         async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer.status = message["status"]
-                answer.headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.decode("latin-1").lower() in FORWARDED_RESPONSE
-                ]
+                answer.headers = _returned(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 answer.body.write(message.get("body", b""))
 
-        try:
-            async with asyncio.timeout(timeout):
-                await self.app(scope, receive, send)
-        except TimeoutError:
-            answer.body.close()
-            raise _timeout(timeout) from None
-        except BaseException:
-            answer.body.close()
-            raise
-        return answer
+        await self.app(scope, receive, send)
 
 
 class HttpUpstream:
@@ -245,6 +292,9 @@ class HttpUpstream:
 
 #: The service code under which a node offers a registry it hosts: ``…/population/registry``.
 REGISTRY_SERVICE: Final = "registry"
+#: Every node's sync subsystem and the service it provides to the nodes below it.
+SYNC_SUBSYSTEM: Final = "sync"
+SYNC_SERVICE: Final = "sync"
 
 
 class Upstreams:
@@ -252,7 +302,8 @@ class Upstreams:
 
     A service listed in ``exchange_upstreams`` goes to its URL. Otherwise the service
     ``registry`` of a subsystem named after a system the node hosts goes to that system's
-    API in process (``/api/{system}``). Anything else is not provided here.
+    API in process (``/api/{system}``), and the service ``sync`` of the subsystem ``sync``
+    to the node's sync service (``/sync``). Anything else is not provided here.
     """
 
     def __init__(self, *, api: Any, systems: set[str], urls: Mapping[str, str]) -> None:
@@ -267,13 +318,16 @@ class Upstreams:
         if found is not None:
             return found
         if service.service_code == REGISTRY_SERVICE and service.subsystem in self.systems:
-            local = self._local.get(service.subsystem)
-            if local is None:
-                local = self._local[service.subsystem] = LocalUpstream(
-                    self.api, f"/api/{service.subsystem}"
-                )
-            return local
+            return self._in_process(f"/api/{service.subsystem}")
+        if service.service_code == SYNC_SERVICE and service.subsystem == SYNC_SUBSYSTEM:
+            return self._in_process("/sync")
         return None
+
+    def _in_process(self, base: str) -> LocalUpstream:
+        local = self._local.get(base)
+        if local is None:
+            local = self._local[base] = LocalUpstream(self.api, base)
+        return local
 
     async def close(self) -> None:
         """Close the connection pools of URL upstreams."""

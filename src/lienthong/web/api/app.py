@@ -16,10 +16,16 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.node import Node
 from lienthong.store import Clock, dialects, utc_now
+from lienthong.sync import views as sync_views
+from lienthong.sync.keys import CachedDirectoryKeys
+from lienthong.sync.service import SyncNode
+from lienthong.sync.setup import open_sync
+from lienthong.systems.definition import Operation
 from lienthong.web.api import errors
 from lienthong.web.api.admin import install_admin
 from lienthong.web.api.auth import Public
 from lienthong.web.api.context import ApiContext
+from lienthong.web.api.direct import DirectReads
 from lienthong.web.api.operations import install_operations
 from lienthong.web.api.records import RecordRoutes
 from lienthong.web.api.render import json_response
@@ -102,9 +108,27 @@ def create_app(
         include_in_schema=False,
         response_model=None,
     )
+    # What the node's gateway reads in process without the app (see DirectReads).
+    app.state.direct_reads = direct = DirectReads()
     for system in node.systems:
         for record_type in system.record_types:
-            RecordRoutes(context, system, record_type).install(router)
+            routes = RecordRoutes(context, system, record_type)
+            routes.install(router)
+            if Operation.GET in system.standard:
+                direct.add(routes)
         install_operations(router, context, system)
     install_admin(router, context)
+    _install_sync(app, node)
     return app
+
+
+def _install_sync(app: FastAPI, node: Node) -> None:
+    keys = CachedDirectoryKeys(node.settings.state_dir, instance=node.settings.network_instance)
+    opened: list[SyncNode] = []
+
+    def sync() -> SyncNode:
+        if not opened:
+            opened.append(open_sync(node, keys=keys))
+        return opened[0]
+
+    sync_views.install(app, sync=sync, directory=keys.directory)

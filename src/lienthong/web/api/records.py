@@ -210,6 +210,8 @@ class RecordRoutes:
             field.alias or name for name, field in record_type.model.model_fields.items()
         )
         self.record_model, self.page_model = _models(record_type)
+        #: The check every read route declares; the node's gateway applies the same one.
+        self.read_check = Authorize(Permission.READ)
 
     # -- the work of each route, free of HTTP details -------------------------------------
 
@@ -250,6 +252,13 @@ class RecordRoutes:
             return records.get(record_type=name, record_id=record_id, version=version, as_of=moment)
 
         return read
+
+    async def read_one(self, caller: Caller, record_id: str, as_of: str | None) -> Response:
+        """Answer a read of one record: what the GET route answers, for it and the gateway."""
+        record = await self._read(
+            caller, Action.READ, [record_id], self.get(record_id, as_of=as_of), by_identifier=True
+        )
+        return _with_etag(record)
 
     def search(self, options: Options) -> Read[Result]:
         """Return a search: the store's own when it can answer, else the OData query."""
@@ -310,7 +319,7 @@ class RecordRoutes:
         """Add the record type's routes, for the operations its system exposes."""
         operations = set(self.system.standard)
         name = self.record_type.name
-        reads = Depends(Authorize(Permission.READ))
+        reads = Depends(self.read_check)
         writes = Depends(Authorize(Permission.WRITE))
         path_id = Path(description=f"The identifier of the {name} record.")
         common: dict[str, Any] = {"tags": [self.system.code], "response_model": None}
@@ -319,11 +328,7 @@ class RecordRoutes:
         if Operation.GET in operations:
 
             async def get_record(record_id: str, caller: Caller, as_of: str | None) -> Response:
-                read = self.get(record_id, as_of=as_of)
-                record = await self._read(
-                    caller, Action.READ, [record_id], read, by_identifier=True
-                )
-                return _with_etag(record)
+                return await self.read_one(caller, record_id, as_of)
 
             typed_signature(
                 get_record,
