@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select
 
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
+from lienthong.store.models import change_log, current_records
 from lienthong.sync.keys import unknown_node
 from lienthong.sync.service import PullRequest, PushReply, SyncNode, accept_push, serve_pull
 from lienthong.sync.subscriptions import Subscription
 from lienthong.systems.core import core_registry
+from lienthong.systems.core.samples import sample_person
 
 CENTRAL = "VN-central"
 PROVINCES = {"VN-01": "01", "VN-79": "79", "VN-91": "91"}
@@ -138,3 +141,39 @@ class InProcess:
         if self.observer is not None:
             self.observer.delivering(self, direction="pull", data=delivered, request=wire)
         return delivered
+
+
+# -- what tests write and look at -------------------------------------------------------
+
+
+def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
+    with sync.node.unit_of_work() as uow:
+        uow.records.create(record_type=record_type, content=content)
+        uow.commit()
+
+
+def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
+    return sample_person(
+        pin=pin,
+        spouse_pin=None,
+        birth_date="1990-03-15",
+        permanent_residence={"commune": commune, "line": "Số 1"},
+        **overrides,
+    )
+
+
+def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | None:
+    """The version and owner of a record as a node holds it, or None."""
+    with sync.node.engine.connect() as connection:
+        row = connection.execute(
+            select(current_records.c.version, current_records.c.owner_node).where(
+                current_records.c.record_type == record_type,
+                current_records.c.record_id == record_id,
+            )
+        ).first()
+    return None if row is None else (row.version, row.owner_node)
+
+
+def log_size(sync: SyncNode) -> int:
+    with sync.node.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(change_log)).scalar_one())

@@ -36,6 +36,7 @@ from lienthong.store import UnitOfWork, dialects
 from lienthong.store.models import change_log, current_records, records
 from lienthong.store.records import CHUNK, Record
 from lienthong.store.replicas import Replicated
+from lienthong.sync.feed import replicated
 from lienthong.sync.service import SyncNode
 from lienthong.sync.subscriptions import Subscription
 
@@ -540,25 +541,7 @@ def versions_for(connection: Connection, keys: Iterable[RecordKey]) -> dict[Reco
             statement.where(tuple_(_current.c.record_type, _current.c.record_id).in_(chunk))
         )
         for row in rows:
-            found.setdefault(
-                (row.record_type, row.record_id),
-                Replicated(
-                    row.origin_node,
-                    row.sequence,
-                    Record(
-                        record_type=row.record_type,
-                        record_id=row.record_id,
-                        version=row.version,
-                        schema_version=row.schema_version,
-                        owner_node=row.owner_node,
-                        partition=row.partition_key,
-                        content=row.content,
-                        content_hash=row.content_hash,
-                        recorded_at=row.recorded_at,
-                        deleted=row.deleted,
-                    ),
-                ),
-            )
+            found.setdefault((row.record_type, row.record_id), replicated(row))
     return found
 
 

@@ -39,7 +39,8 @@ _ENTRIES: Final = (
 )
 
 
-def _replicated(row: Any) -> Replicated:
+def replicated(row: Any) -> Replicated:
+    """Return a change-log entry joined with its version (a row of both) as a replicated version."""
     return Replicated(
         row.origin_node,
         row.sequence,
@@ -92,7 +93,7 @@ def read_origin(
             limit
         )
     )
-    return [_replicated(row) for row in rows]
+    return [replicated(row) for row in rows]
 
 
 def _left(connection: Connection, items: list[Replicated], subscription: Subscription) -> set[int]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from lienthong.errors import LienthongError
@@ -187,14 +187,14 @@ class Decided:
     decision: ChangeDecisionContent
 
 
-def pending_for(uow: UnitOfWork) -> list[ChangeRequestContent]:
-    """Return the change requests addressed to this node that it has not decided yet."""
+def _undecided(uow: UnitOfWork, where: ColumnElement[bool]) -> list[ChangeRequestContent]:
+    """Return the change requests this node holds that match and have no decision here."""
     decision = aliased(current_records)
     rows = uow.connection.execute(
         select(current_records.c.record_id)
         .where(
             current_records.c.record_type == REQUEST,
-            current_records.c.partition_key == uow.node,
+            where,
             ~exists().where(
                 and_(
                     decision.c.record_type == DECISION,
@@ -210,6 +210,11 @@ def pending_for(uow: UnitOfWork) -> list[ChangeRequestContent]:
         )
         for request_id in rows.scalars()
     ]
+
+
+def pending_for(uow: UnitOfWork) -> list[ChangeRequestContent]:
+    """Return the change requests addressed to this node that it has not decided yet."""
+    return _undecided(uow, current_records.c.partition_key == uow.node)
 
 
 def decide(
@@ -257,24 +262,4 @@ def decision_of(uow: UnitOfWork, request_id: str) -> ChangeDecisionContent | Non
 
 def waiting(uow: UnitOfWork) -> list[ChangeRequestContent]:
     """Return this node's own change requests that have no decision here yet."""
-    decision = aliased(current_records)
-    rows = uow.connection.execute(
-        select(current_records.c.record_id)
-        .where(
-            current_records.c.record_type == REQUEST,
-            current_records.c.owner_node == uow.node,
-            ~exists().where(
-                and_(
-                    decision.c.record_type == DECISION,
-                    decision.c.record_id == current_records.c.record_id,
-                )
-            ),
-        )
-        .order_by(current_records.c.id)
-    )
-    return [
-        ChangeRequestContent.model_validate(
-            uow.records.get(record_type=REQUEST, record_id=request_id).content
-        )
-        for request_id in rows.scalars()
-    ]
+    return _undecided(uow, current_records.c.owner_node == uow.node)

@@ -17,9 +17,8 @@ from typing import Any
 import nats.js.errors
 import pytest
 from nats.js import JetStreamContext
-from sqlalchemy import func, select
 from tests.support.ports import free_port
-from tests.support.sync import CENTRAL, Network, national
+from tests.support.sync import CENTRAL, Network, held, log_size, national, person_in, write
 from tests.support.sync_nats import (
     NATS_SERVER,
     Tampering,
@@ -33,7 +32,6 @@ from tests.support.sync_nats import (
 )
 
 from lienthong.errors import LienthongError
-from lienthong.store.models import change_log, current_records
 from lienthong.sync import cursors as link_state
 from lienthong.sync.service import SyncNode, accept_push
 from lienthong.sync.transports.nats import (
@@ -44,7 +42,7 @@ from lienthong.sync.transports.nats import (
     remove,
     sync_round,
 )
-from lienthong.systems.core.samples import sample_budget_unit, sample_person
+from lienthong.systems.core.samples import sample_budget_unit
 
 pytestmark = pytest.mark.nats
 
@@ -69,38 +67,6 @@ def names(nats_url: str) -> Iterator[NatsNames]:
             await remove(JetStreamContext(nc), names)
 
     run(clean())
-
-
-def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
-    with sync.node.unit_of_work() as uow:
-        uow.records.create(record_type=record_type, content=content)
-        uow.commit()
-
-
-def person_in(commune: str, pin: str) -> dict[str, Any]:
-    return sample_person(
-        pin=pin,
-        spouse_pin=None,
-        birth_date="1990-03-15",
-        permanent_residence={"commune": commune, "line": "Số 1"},
-    )
-
-
-def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | None:
-    """The version and owner of a record as a node holds it, or None."""
-    with sync.node.engine.connect() as connection:
-        row = connection.execute(
-            select(current_records.c.version, current_records.c.owner_node).where(
-                current_records.c.record_type == record_type,
-                current_records.c.record_id == record_id,
-            )
-        ).first()
-    return None if row is None else (row.version, row.owner_node)
-
-
-def log_size(sync: SyncNode) -> int:
-    with sync.node.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(change_log)).scalar_one())
 
 
 def acknowledged(sync: SyncNode) -> int:

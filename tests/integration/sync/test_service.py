@@ -9,19 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from tests.support.sync import CENTRAL, InProcess, Network, national
+from tests.support.sync import (
+    CENTRAL,
+    InProcess,
+    Network,
+    held,
+    log_size,
+    national,
+    person_in,
+    write,
+)
 
 from lienthong.errors import LienthongError
 from lienthong.store.canonical import content_hash
-from lienthong.store.models import change_log, current_records
 from lienthong.store.records import Record
 from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.digests import verify_nodes
-from lienthong.sync.service import Round, SyncNode, apply_batch, sync_once
-from lienthong.systems.core.samples import sample_budget_unit, sample_person
+from lienthong.sync.service import Round, apply_batch, sync_once
+from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
 HCM_COMMUNE = "25747"
@@ -38,39 +45,6 @@ def link(network: Network, node_id: str, **faults: Any) -> InProcess:
 
 def run(network: Network, node_id: str, transport: InProcess | None = None) -> Round:
     return asyncio.run(sync_once(network.nodes[node_id], transport or link(network, node_id)))
-
-
-def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
-    with sync.node.unit_of_work() as uow:
-        uow.records.create(record_type=record_type, content=content)
-        uow.commit()
-
-
-def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
-    return sample_person(
-        pin=pin,
-        spouse_pin=None,
-        birth_date="1990-03-15",
-        permanent_residence={"commune": commune, "line": "Số 1"},
-        **overrides,
-    )
-
-
-def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | None:
-    """The version and owner of a record as a node holds it, or None."""
-    with sync.node.engine.connect() as connection:
-        row = connection.execute(
-            select(current_records.c.version, current_records.c.owner_node).where(
-                current_records.c.record_type == record_type,
-                current_records.c.record_id == record_id,
-            )
-        ).first()
-    return None if row is None else (row.version, row.owner_node)
-
-
-def log_size(sync: SyncNode) -> int:
-    with sync.node.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(change_log)).scalar_one())
 
 
 AG_PIN = "091090000001"
