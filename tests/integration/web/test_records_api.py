@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from tests.integration.store.example import HCMC, person, vehicle
 from tests.integration.web.apitest import Api
 
 from lienthong.access import Role
+from lienthong.store.canonical import content_hash
+from lienthong.store.models import current_records
+from lienthong.store.records import Record
+from lienthong.store.replicas import Replicated
+from lienthong.sync import requests
 
 PEOPLE = "/api/example/Person"
 VEHICLES = "/api/example/Vehicle"
@@ -72,11 +79,19 @@ def test_creating_twice_conflicts(api: Api) -> None:
     assert (again.status_code, again.json()["code"]) == (409, "store.already_exists")
 
 
-def test_a_record_another_node_owns_cannot_be_written_here(api: Api) -> None:
+def test_a_write_to_a_record_another_node_owns_becomes_a_change_request(
+    api: Api, engine: Engine
+) -> None:
     response = api.client.post(PEOPLE, json=person(province="79"), headers=api.headers())
-    assert response.status_code == 403
-    assert response.json()["code"] == "store.not_owner"
-    assert HCMC in response.json()["message_en"]
+
+    assert response.status_code == 202
+    answer = response.json()
+    assert (answer["owner"], answer["operation"], answer["status"]) == (HCMC, "create", "pending")
+    with engine.connect() as connection:
+        kinds = connection.execute(
+            select(current_records.c.record_type, current_records.c.partition_key)
+        ).all()
+    assert [tuple(row) for row in kinds] == [("ChangeRequest", HCMC)]
 
 
 def test_an_invalid_body_names_the_field(api: Api) -> None:
@@ -198,3 +213,36 @@ def test_health_answers_without_a_token(api: Api) -> None:
     response = api.client.get("/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok" and response.json()["node"] == api.node.node_id
+
+
+def test_an_update_of_a_replica_becomes_a_change_request_with_the_version_it_saw(
+    api: Api, engine: Engine
+) -> None:
+    content = person("079090000001", province="79")
+    replica = Record(
+        record_type="Person",
+        record_id="079090000001",
+        version=3,
+        schema_version=1,
+        owner_node=HCMC,
+        partition="79",
+        content=content,
+        content_hash=content_hash(content),
+        recorded_at=datetime(2026, 1, 5, tzinfo=UTC),
+        deleted=False,
+    )
+    with api.node.unit_of_work() as uow:
+        uow.replicas.apply([Replicated(HCMC, 7, replica)])
+        uow.commit()
+
+    response = api.client.put(
+        f"{PEOPLE}/079090000001",
+        json={**content, "full_name": "Nguyễn Văn Bình"},
+        headers=api.headers(**{"If-Match": '"3"'}),
+    )
+
+    assert response.status_code == 202
+    with api.node.unit_of_work(read_only=True) as uow:
+        (request,) = requests.waiting(uow)
+    assert (request.operation, request.base_version, request.owner) == ("update", 3, HCMC)
+    assert request.content is not None and request.content["full_name"] == "Nguyễn Văn Bình"

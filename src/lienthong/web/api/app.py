@@ -45,7 +45,7 @@ def create_app(
     tokens = TokenCache(node.engine, ttl=token_cache_seconds)
     context = ApiContext(
         node=node,
-        record_types=node.systems.record_types(),
+        record_types=node.record_types(),
         tokens=tokens,
         clock=clock,
         log_writer=log_writer or AccessLogWriter(node.engine, node_id=node.node_id),

@@ -23,6 +23,7 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store import Record, RecordStore
 from lienthong.store.query import RecordQuery, Result, run_query
+from lienthong.sync.requests import ChangeRequestContent, request_change
 from lienthong.systems.definition import Operation, RecordType, SearchKind, System
 from lienthong.web.api.auth import PURPOSE_HEADER, USER_HEADER, Authorize, Caller
 from lienthong.web.api.context import ApiContext, Read
@@ -53,6 +54,14 @@ def typed_signature(endpoint: Callable[..., Any], **parameters: tuple[Any, Any])
             for name, (kind, default) in parameters.items()
         ]
     )
+
+
+#: The change request a refused write becomes, by the write's action.
+_OPERATIONS: Final[dict[Action, Any]] = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update",
+    Action.DELETE: "delete",
+}
 
 
 def _if_match() -> tuple[Any, Any]:
@@ -292,10 +301,43 @@ class RecordRoutes:
 
         return read
 
-    def write(self, caller: Caller, action: Action, change: Callable[[Any], Record]) -> Record:
-        """Run a write and log it in the same transaction: neither exists without the other."""
+    def write(
+        self,
+        caller: Caller,
+        action: Action,
+        change: Callable[[Any], Record],
+        *,
+        record_id: str | None = None,
+        content: dict[str, Any] | None = None,
+        base_version: int | None = None,
+    ) -> Record | ChangeRequestContent:
+        """Run a write and log it in the same transaction: neither exists without the other.
+
+        A write this node may not make because another node owns the record becomes a
+        change request to that owner (returned instead of a record); sync carries it
+        there and brings the owner's decision back.
+        """
         with self.context.unit(read_only=False) as uow:
-            record = change(uow)
+            try:
+                record: Record | ChangeRequestContent = change(uow)
+            except LienthongError as error:
+                if error.code != "store.not_owner":
+                    raise
+                record = request_change(
+                    uow,
+                    record_type=self.record_type.name,
+                    record_id=record_id or self.record_type.record_id(content or {}),
+                    operation=_OPERATIONS[action],
+                    content=content,
+                    base_version=base_version,
+                    reason=caller.purpose or "",
+                    now=self.context.clock(),
+                )
+            written = (
+                (record.record_id, record.version)
+                if isinstance(record, Record)
+                else (record.record_id, None)
+            )
             log_access(
                 connection=uow.connection,
                 access=Access(
@@ -307,11 +349,25 @@ class RecordRoutes:
                     user_id=caller.user_id,
                 ),
                 at=self.context.clock(),
-                records=[(record.record_id, record.version)],
+                records=[written],
                 node_id=self.context.node.node_id,
             )
             uow.commit()
         return record
+
+    def answer(self, written: Record | ChangeRequestContent) -> Response:
+        """Return the answer to a write: the record, or the change request filed instead."""
+        if isinstance(written, Record):
+            return _with_etag(written)
+        return json_response(
+            {
+                "change_request": written.request_id,
+                "owner": written.owner,
+                "operation": written.operation,
+                "status": "pending",
+            },
+            status=202,
+        )
 
     # -- the routes ------------------------------------------------------------------------
 
@@ -447,7 +503,10 @@ class RecordRoutes:
                     caller,
                     Action.CREATE,
                     lambda uow: uow.records.create(record_type=name, content=content),
+                    content=content,
                 )
+                if not isinstance(record, Record):
+                    return self.answer(record)
                 location = f"{self.base}/{quote(record.record_id, safe='')}"
                 headers = {"ETag": etag(record.version), "Location": location}
                 return json_response(record_data(record), status=201, headers=headers)
@@ -480,8 +539,11 @@ class RecordRoutes:
                         content=content,
                         expected_version=expected,
                     ),
+                    record_id=record_id,
+                    content=content,
+                    base_version=expected,
                 )
-                return _with_etag(record)
+                return self.answer(record)
 
             typed_signature(
                 update,
@@ -513,8 +575,10 @@ class RecordRoutes:
                     lambda uow: uow.records.delete(
                         record_type=name, record_id=record_id, expected_version=expected
                     ),
+                    record_id=record_id,
+                    base_version=expected,
                 )
-                return _with_etag(record)
+                return self.answer(record)
 
             typed_signature(
                 delete,
