@@ -253,18 +253,7 @@ def insert_rows(
     if not rows:
         return
     dialect = connection.dialect
-    processors = [
-        (index, _remember_last(processor))
-        for index, name in enumerate(names)
-        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
-    ]
-    values: Sequence[tuple[Any, ...]] = rows
-    if processors:
-        # Column by column: each processor runs over its column in one pass.
-        columns = list(zip(*rows, strict=True))
-        for index, process in processors:
-            columns[index] = tuple(map(process, columns[index]))
-        values = list(zip(*columns, strict=True))
+    values = _bound(dialect, table, names, rows)
     quote = dialect.identifier_preparer.quote
     columns_sql = ", ".join(quote(name) for name in names)
     driver = connection.connection.driver_connection
@@ -279,7 +268,34 @@ def insert_rows(
             raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
         return
     marks = ", ".join("?" for _ in names)
-    statement = f"INSERT INTO {quote(table.name)} ({columns_sql}) VALUES ({marks})"
+    _executemany(
+        connection, f"INSERT INTO {quote(table.name)} ({columns_sql}) VALUES ({marks})", values
+    )
+
+
+def _bound(
+    dialect: Dialect, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> Sequence[tuple[Any, ...]]:
+    """Return rows with each value through its column's bind processing (JSON, UTC times)."""
+    processors = [
+        (index, _remember_last(processor))
+        for index, name in enumerate(names)
+        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    if not processors:
+        return rows
+    # Column by column: each processor runs over its column in one pass.
+    columns = list(zip(*rows, strict=True))
+    for index, process in processors:
+        columns[index] = tuple(map(process, columns[index]))
+    return list(zip(*columns, strict=True))
+
+
+def _executemany(connection: Connection, statement: str, values: Sequence[tuple[Any, ...]]) -> None:
+    """Run one prepared statement over many rows on the driver's cursor (SQLite)."""
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    assert driver is not None
     cursor = driver.cursor()
     try:
         cursor.executemany(statement, values)
@@ -316,32 +332,13 @@ def insert_new_rows(
                 [dict(zip(names, row, strict=True)) for row in rows[start : start + BULK_ROWS]],
             )
         return
-    processors = [
-        (index, _remember_last(processor))
-        for index, name in enumerate(names)
-        if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
-    ]
-    values: Sequence[tuple[Any, ...]] = rows
-    if processors:
-        columns = list(zip(*rows, strict=True))
-        for index, process in processors:
-            columns[index] = tuple(map(process, columns[index]))
-        values = list(zip(*columns, strict=True))
     quote = dialect.identifier_preparer.quote
     marks = ", ".join("?" for _ in names)
     statement = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)})"
         f" VALUES ({marks}) ON CONFLICT ({', '.join(quote(name) for name in key)}) DO NOTHING"
     )
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(statement, values)
-    except dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
-    finally:
-        cursor.close()
+    _executemany(connection, statement, _bound(dialect, table, names, rows))
 
 
 def refresh_statistics(connection: Connection, tables: Sequence[Table]) -> None:

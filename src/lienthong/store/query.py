@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from lienthong.store import models, search
-from lienthong.store.records import Record, _record
+from lienthong.store.records import Record, record_of
 from lienthong.store.search import bad_cursor
 from lienthong.systems.definition import RecordType
 
@@ -164,4 +164,4 @@ def run_query(connection: Connection, record_type: RecordType, options: RecordQu
     if options.count:
         total = select(func.count()).select_from(_current).where(*matching)
         count = connection.execute(total).scalar_one()
-    return Result(tuple(_record(row) for row in rows), next_cursor, count)
+    return Result(tuple(record_of(row) for row in rows), next_cursor, count)

@@ -235,7 +235,8 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _record(row: Row[Any]) -> Record:
+def record_of(row: Any) -> Record:
+    """Return the record version a row of ``records`` (or a join including it) holds."""
     return Record(
         record_type=row.record_type,
         record_id=row.record_id,
@@ -247,6 +248,34 @@ def _record(row: Row[Any]) -> Record:
         content_hash=row.content_hash,
         recorded_at=row.recorded_at,
         deleted=row.deleted,
+    )
+
+
+def pointer_of(record: Record) -> dict[str, Any]:
+    """Return the columns of a record's current pointer that follow its version."""
+    return {
+        "version": record.version,
+        "owner_node": record.owner_node,
+        "partition_key": record.partition,
+        "content_hash": record.content_hash,
+        "recorded_at": record.recorded_at,
+        "deleted": record.deleted,
+    }
+
+
+def event_of(
+    kind: type[RecordEvent], record: Record, *, origin_node: str, sequence: int
+) -> RecordEvent:
+    """Return the event of a written version, with its place in the change log."""
+    return kind(
+        record_type=record.record_type,
+        record_id=record.record_id,
+        version=record.version,
+        owner_node=record.owner_node,
+        content_hash=record.content_hash,
+        recorded_at=record.recorded_at,
+        origin_node=origin_node,
+        sequence=sequence,
     )
 
 
@@ -377,7 +406,7 @@ class RecordStore:
             row = self._connection.execute(_GET_VERSION, {**key, "version": version}).first()
             if row is None:
                 raise _not_found(rt.name, record_id, version)
-            return _record(row)
+            return record_of(row)
         if as_of is not None:
             moment = _aware(as_of, "as_of")
             row = self._connection.execute(_GET_AS_OF, {**key, "as_of": moment}).first()
@@ -387,7 +416,7 @@ class RecordStore:
             raise _not_found(rt.name, record_id)
         if row.deleted:
             raise _deleted(rt.name, record_id, row.version)
-        return _record(row)
+        return record_of(row)
 
     def history(self, *, record_type: str, record_id: str) -> list[Record]:
         """Return every version of a record, oldest first, tombstones included."""
@@ -400,7 +429,7 @@ class RecordStore:
         ).all()
         if not rows:
             raise _not_found(rt.name, record_id)
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     def search(
         self,
@@ -439,7 +468,7 @@ class RecordStore:
         if len(rows) > limit:
             rows = rows[:limit]
             next_cursor = search.encode_cursor(after=rows[-1].id, fingerprint=fingerprint)
-        return Page(tuple(_record(row) for row in rows), next_cursor)
+        return Page(tuple(record_of(row) for row in rows), next_cursor)
 
     # -- writes --------------------------------------------------------------------------
 
@@ -914,16 +943,7 @@ class RecordStore:
             self._replace_index(writes, resource_ids, indexes)
             changelog.append(self._connection, entries)
         self.events.extend(
-            write.event(
-                record_type=record.record_type,
-                record_id=record.record_id,
-                version=record.version,
-                owner_node=record.owner_node,
-                content_hash=record.content_hash,
-                recorded_at=record.recorded_at,
-                origin_node=entry.origin_node,
-                sequence=entry.sequence,
-            )
+            event_of(write.event, record, origin_node=entry.origin_node, sequence=entry.sequence)
             for write, record, entry in zip(writes, records, entries, strict=True)
         )
         return records
@@ -952,14 +972,7 @@ class RecordStore:
         resource_ids: list[int | None] = [write.current_id for write in writes]
         new_rows: list[dict[str, Any]] = []
         for write, record in zip(writes, records, strict=True):
-            values = {
-                "version": record.version,
-                "owner_node": record.owner_node,
-                "partition_key": record.partition,
-                "content_hash": record.content_hash,
-                "recorded_at": record.recorded_at,
-                "deleted": record.deleted,
-            }
+            values = pointer_of(record)
             if write.current_id is None:
                 new_rows.append(
                     {"record_type": record.record_type, "record_id": record.record_id, **values}

@@ -22,7 +22,7 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store import changelog, dialects, models, search
 from lienthong.store.events import Event, RecordCreated, RecordDeleted, RecordUpdated
-from lienthong.store.records import CHUNK, Record
+from lienthong.store.records import CHUNK, Record, event_of, pointer_of
 from lienthong.store.search import IndexRows
 from lienthong.systems.definition import RecordType
 
@@ -187,16 +187,7 @@ class ReplicaStore:
                 else RecordUpdated
             )
             self.events.append(
-                kind(
-                    record_type=record.record_type,
-                    record_id=record.record_id,
-                    version=record.version,
-                    owner_node=record.owner_node,
-                    content_hash=record.content_hash,
-                    recorded_at=record.recorded_at,
-                    origin_node=item.origin_node,
-                    sequence=item.sequence,
-                )
+                event_of(kind, record, origin_node=item.origin_node, sequence=item.sequence)
             )
         return fresh
 
@@ -316,7 +307,7 @@ class ReplicaStore:
                 [
                     {
                         "resource_id": resource_id,
-                        **{f"new_{name}": value for name, value in self._pointer(record).items()},
+                        **{f"new_{name}": value for name, value in pointer_of(record).items()},
                     }
                     for resource_id, record in moved
                 ],
@@ -333,7 +324,7 @@ class ReplicaStore:
                     "id": key,
                     "record_type": record.record_type,
                     "record_id": record.record_id,
-                    **self._pointer(record),
+                    **pointer_of(record),
                 }
                 for key, record in zip(keys, created, strict=True)
             ],
@@ -346,14 +337,3 @@ class ReplicaStore:
             values = [(resource_id, *row) for resource_id, index in indexed for row in index[slot]]
             if values:
                 dialects.insert_rows(self._connection, table, _INDEX_COLUMNS[slot], values)
-
-    @staticmethod
-    def _pointer(record: Record) -> dict[str, Any]:
-        return {
-            "version": record.version,
-            "owner_node": record.owner_node,
-            "partition_key": record.partition,
-            "content_hash": record.content_hash,
-            "recorded_at": record.recorded_at,
-            "deleted": record.deleted,
-        }

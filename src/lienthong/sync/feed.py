@@ -15,7 +15,7 @@ from sqlalchemy import and_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from lienthong.store.models import change_log, change_log_heads, current_records, records
-from lienthong.store.records import Record
+from lienthong.store.records import record_of
 from lienthong.store.replicas import Replicated
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.subscriptions import Subscription
@@ -41,22 +41,7 @@ _ENTRIES: Final = (
 
 def replicated(row: Any) -> Replicated:
     """Return a change-log entry joined with its version (a row of both) as a replicated version."""
-    return Replicated(
-        row.origin_node,
-        row.sequence,
-        Record(
-            record_type=row.record_type,
-            record_id=row.record_id,
-            version=row.version,
-            schema_version=row.schema_version,
-            owner_node=row.owner_node,
-            partition=row.partition_key,
-            content=row.content,
-            content_hash=row.content_hash,
-            recorded_at=row.recorded_at,
-            deleted=row.deleted,
-        ),
-    )
+    return Replicated(row.origin_node, row.sequence, record_of(row))
 
 
 def origins(connection: Connection) -> list[str]:
