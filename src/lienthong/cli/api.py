@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from lienthong.access import Role, create_token, list_tokens, revoke_token
 from lienthong.cli.help import help_language
+from lienthong.cli.render import FormatOption, OutputFormat
 from lienthong.i18n import _
 from lienthong.node import Node, open_node
 from lienthong.store import dialects
@@ -30,13 +30,6 @@ token_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(token_app, name="token")
-
-
-class OutputFormat(StrEnum):
-    """How ``api token list`` prints."""
-
-    table = "table"
-    json = "json"
 
 
 def _node(ctx: typer.Context) -> Node:
@@ -91,10 +84,7 @@ def create(
 )
 def list_(
     ctx: typer.Context,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Print every token."""
     node = _node(ctx)

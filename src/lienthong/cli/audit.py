@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.cli.help import help_language
+from lienthong.cli.render import FormatOption, OutputFormat
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit import (
     inclusion_proof,
@@ -37,13 +37,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-
-class OutputFormat(StrEnum):
-    """How the audit commands print."""
-
-    table = "table"
-    json = "json"
 
 
 def _node(ctx: typer.Context) -> Node:
@@ -126,10 +119,7 @@ def verify(
             ),
         ),
     ] = None,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Verify the audit log and print the problems, or a summary and a proof."""
     settings: Settings = ctx.obj["settings"]
@@ -194,10 +184,7 @@ def verify(
 )
 def checkpoint(
     ctx: typer.Context,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Make and sign a checkpoint."""
     settings: Settings = ctx.obj["settings"]
@@ -234,10 +221,7 @@ def tail_(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help=_("How many entries to show."))
     ] = 20,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Print the last entries."""
     node = _node(ctx)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta, timezone
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from lienthong.cli.help import help_language
 from lienthong.cli.network import validity
+from lienthong.cli.render import FormatOption, OutputFormat
 from lienthong.errors import LienthongError
 from lienthong.exchange.directory import authority
 from lienthong.exchange.directory.cache import cache_path
@@ -82,18 +82,6 @@ app.add_typer(grant_app, name="grant")
 
 #: Vietnam's time zone: a date alone means its midnight there.
 VIETNAM = timezone(timedelta(hours=7))
-
-
-class OutputFormat(StrEnum):
-    """How listings print."""
-
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help=_("table for people; json for scripts."))
-]
 
 
 def _settings(ctx: typer.Context) -> Settings:

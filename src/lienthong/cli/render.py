@@ -1,12 +1,32 @@
-"""Show findings in the terminal, translated."""
+"""What the commands share to print: the table-or-JSON option, findings, translated."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from lienthong.cli.help import help_language
 from lienthong.i18n import _
 from lienthong.vn.lookup import Finding
+
+help_language()
+
+
+class OutputFormat(StrEnum):
+    """How a listing or report prints: a table for people, JSON for scripts."""
+
+    table = "table"
+    json = "json"
+
+
+#: The ``--format`` option of every command that prints a table or JSON.
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help=_("table for people; json for scripts."))
+]
 
 
 def print_findings(console: Console, value: str, findings: list[Finding]) -> None:

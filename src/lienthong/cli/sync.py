@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lienthong.cli.help import help_language
+from lienthong.cli.render import FormatOption, OutputFormat
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_, _, current_language
 from lienthong.node import Node, open_node
@@ -38,13 +38,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-
-class OutputFormat(StrEnum):
-    """How the sync commands print."""
-
-    table = "table"
-    json = "json"
 
 
 def _node(ctx: typer.Context) -> Node:
@@ -197,10 +190,7 @@ def status_json(status: Status) -> dict[str, Any]:
 )
 def status_command(
     ctx: typer.Context,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Print the node's sync status."""
     node = _node(ctx)
@@ -279,10 +269,7 @@ def verify_command(
     repair: Annotated[
         bool, typer.Option("--repair", help=_("Write the source's version where they differ."))
     ] = False,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Compare two nodes by digests and optionally repair."""
     overrides: dict[str, Any] = {}
@@ -354,10 +341,7 @@ def verify_command(
 )
 def requests_command(
     ctx: typer.Context,
-    output: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=_("table for people; json for scripts.")),
-    ] = OutputFormat.table,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """List pending change requests on both sides."""
     node = _node(ctx)
