@@ -45,30 +45,18 @@ PURPOSE = "driver-licence"
 
 def provision_network(work: Path, central_tls: int, an_giang_tls: int) -> None:
     """Set up the authority, both nodes' keys and certificates, the service and the grant."""
-    from lienthong.exchange.directory.models import Level
-    from lienthong.exchange.local import (
-        LocalGrant,
-        LocalMember,
-        LocalNetwork,
-        LocalNode,
-        provision,
-    )
+    from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
 
     provision(
-        LocalNetwork(
-            authority_dir=work / "central",
-            instance="VN",
-            name="Benchmark",
-            members=[
-                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
-                LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
-            ],
-            nodes=[
-                LocalNode("VN-central", "VN/GOV/BCA", work / "central", central_tls, (POPULATION,)),
-                LocalNode("VN-91", "VN/GOV/AGG", work / "an-giang", an_giang_tls, (DRIVING,)),
-            ],
+        central_and_an_giang(
+            work,
+            central_tls=central_tls,
+            an_giang_tls=an_giang_tls,
+            central_systems=(POPULATION,),
+            an_giang_systems=(DRIVING,),
             services=[(REGISTRY, None)],
             grants=[LocalGrant(DRIVING, REGISTRY, (PURPOSE,), method="GET", path="/Person/{id}")],
+            name="Benchmark",
         )
     )
 

@@ -61,32 +61,18 @@ SERVICE = f"{CENTRAL_SYNC}/sync"
 
 def provision_network(work: Path, central_tls: int, an_giang_tls: int) -> None:
     """Set up the authority, both nodes' keys and certificates, the sync service and grant."""
-    from lienthong.exchange.directory.models import Level
-    from lienthong.exchange.local import (
-        LocalGrant,
-        LocalMember,
-        LocalNetwork,
-        LocalNode,
-        provision,
-    )
+    from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
 
     provision(
-        LocalNetwork(
-            authority_dir=work / "central",
-            instance="VN",
-            name="Benchmark",
-            members=[
-                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
-                LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
-            ],
-            nodes=[
-                LocalNode(CENTRAL, "VN/GOV/BCA", work / "central", central_tls, (CENTRAL_SYNC,)),
-                LocalNode(
-                    AN_GIANG, "VN/GOV/AGG", work / "an-giang", an_giang_tls, (AN_GIANG_SYNC,)
-                ),
-            ],
+        central_and_an_giang(
+            work,
+            central_tls=central_tls,
+            an_giang_tls=an_giang_tls,
+            central_systems=(CENTRAL_SYNC,),
+            an_giang_systems=(AN_GIANG_SYNC,),
             services=[(SERVICE, None)],
             grants=[LocalGrant(AN_GIANG_SYNC, SERVICE, ("sync",))],
+            name="Benchmark",
         )
     )
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from tests.support.ports import free_port
 
-from lienthong.exchange.directory.models import Level
 from lienthong.exchange.gateway.server import serve_gateway
-from lienthong.exchange.local import LocalGrant, LocalMember, LocalNetwork, LocalNode, provision
+from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.systems.core import samples
@@ -109,18 +108,12 @@ def running_pair(root: Path) -> Iterator[Pair]:
     """Provision central and An Giang under ``root`` and serve both gateways until exit."""
     central_tls, an_giang_tls = free_port(), free_port()
     provision(
-        LocalNetwork(
-            authority_dir=root / "central",
-            instance="VN",
-            name="Mạng thử",
-            members=[
-                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
-                LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
-            ],
-            nodes=[
-                LocalNode("VN-central", "VN/GOV/BCA", root / "central", central_tls, (POPULATION,)),
-                LocalNode("VN-91", "VN/GOV/AGG", root / "an-giang", an_giang_tls, (DRIVING,)),
-            ],
+        central_and_an_giang(
+            root,
+            central_tls=central_tls,
+            an_giang_tls=an_giang_tls,
+            central_systems=(POPULATION,),
+            an_giang_systems=(DRIVING,),
             services=[
                 (
                     REGISTRY,

@@ -125,3 +125,33 @@ def provision(network: LocalNetwork, *, now: datetime | None = None) -> Authorit
             now=moment,
         )
     return found
+
+
+def central_and_an_giang(
+    root: Path,
+    *,
+    central_tls: int,
+    an_giang_tls: int,
+    central_systems: tuple[str, ...],
+    an_giang_systems: tuple[str, ...],
+    services: Sequence[tuple[str, dict[str, Any] | None]] = (),
+    grants: Sequence[LocalGrant] = (),
+    name: str = "Mạng thử",
+) -> LocalNetwork:
+    """Return the smallest network: central (``VN-central``, the authority, in ``root/central``)
+    and An Giang (``VN-91`` in ``root/an-giang``), hosting the given subsystems."""
+    return LocalNetwork(
+        authority_dir=root / "central",
+        instance="VN",
+        name=name,
+        members=[
+            LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
+            LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
+        ],
+        nodes=[
+            LocalNode("VN-central", "VN/GOV/BCA", root / "central", central_tls, central_systems),
+            LocalNode("VN-91", "VN/GOV/AGG", root / "an-giang", an_giang_tls, an_giang_systems),
+        ],
+        services=services,
+        grants=grants,
+    )

@@ -13,8 +13,7 @@ from tests.support.ports import free_port
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.models import audit_log
-from lienthong.exchange.directory.models import Level
-from lienthong.exchange.local import LocalGrant, LocalMember, LocalNetwork, LocalNode, provision
+from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
 from lienthong.node import Node, open_node
 from lienthong.store.models import current_records
 from lienthong.sync.runner import upstream_link
@@ -49,20 +48,12 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
     root: Path = tmp_path_factory.mktemp("sync-http")
     central_tls, an_giang_tls = free_port(), free_port()
     provision(
-        LocalNetwork(
-            authority_dir=root / "central",
-            instance="VN",
-            name="Mạng thử",
-            members=[
-                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
-                LocalMember("VN/GOV/AGG", "UBND tỉnh An Giang", Level.PROVINCE, "91"),
-            ],
-            nodes=[
-                LocalNode(
-                    "VN-central", "VN/GOV/BCA", root / "central", central_tls, (CENTRAL_SYNC,)
-                ),
-                LocalNode("VN-91", "VN/GOV/AGG", root / "an-giang", an_giang_tls, (AN_GIANG_SYNC,)),
-            ],
+        central_and_an_giang(
+            root,
+            central_tls=central_tls,
+            an_giang_tls=an_giang_tls,
+            central_systems=(CENTRAL_SYNC,),
+            an_giang_systems=(AN_GIANG_SYNC,),
             services=[(f"{CENTRAL_SYNC}/sync", None)],
             grants=[LocalGrant(AN_GIANG_SYNC, f"{CENTRAL_SYNC}/sync", ("sync",))],
         )
