@@ -75,9 +75,7 @@ def run_command(
             link = await open_link(node)
             try:
                 if once:
-                    done = await link.round(
-                        link.sync, link.transport, node.settings.sync_batch_size
-                    )
+                    done = await link.round()
                     typer.echo(describe_round(done))
                     return
                 stop = _stop_on_signals()

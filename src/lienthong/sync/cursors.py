@@ -64,6 +64,16 @@ def acknowledge(
         )
 
 
+def acknowledged(connection: Connection, *, peer: str, origin: str) -> int:
+    """Return what a peer last said it holds of one origin's entries (0 before it said)."""
+    value = connection.execute(
+        select(sync_peers.c.acknowledged).where(
+            sync_peers.c.peer_node == peer, sync_peers.c.origin_node == origin
+        )
+    ).scalar()
+    return int(value or 0)
+
+
 @dataclass(frozen=True)
 class PeerState:
     """What a sender knows of one peer and origin: acknowledged position, last contact."""

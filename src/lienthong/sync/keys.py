@@ -31,16 +31,12 @@ def unknown_node(node_id: str) -> LienthongError:
     )
 
 
-def directory_keys(directory: Callable[[], Directory]) -> KeyRing:
-    """Return the key ring of a directory, looked up at each call (it is refreshed)."""
-
-    def key(node_id: str) -> Ed25519PublicKey:
-        entry = directory().node(node_id)
-        if entry is None or entry.revoked_at is not None:
-            raise unknown_node(node_id)
-        return entry.public_key
-
-    return key
+def node_key(directory: Directory, node_id: str) -> Ed25519PublicKey:
+    """Return a node's message-signing key as a directory lists it, or refuse the node."""
+    entry = directory.node(node_id)
+    if entry is None or entry.revoked_at is not None:
+        raise unknown_node(node_id)
+    return entry.public_key
 
 
 class CachedDirectoryKeys:
@@ -75,7 +71,7 @@ class CachedDirectoryKeys:
 
     def __call__(self, node_id: str) -> Ed25519PublicKey:
         """Return a node's message-signing key."""
-        return directory_keys(self.directory)(node_id)
+        return node_key(self.directory(), node_id)
 
 
 async def _no_fetch() -> bytes:

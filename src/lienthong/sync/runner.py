@@ -8,7 +8,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import nats
 import nats.errors
@@ -46,36 +46,35 @@ class Link:
 
     sync: SyncNode
     transport: Transport
-    #: One round (``sync_once``, or the transport's own wrapper of it).
-    round: Callable[[SyncNode, Any, int], Awaitable[Round]]
+    #: ``sync_once``, or the transport's own wrapper of it (NATS halves large batches).
+    rounds: Callable[..., Awaitable[Round]]
     close: Callable[[], Awaitable[None]]
 
-
-async def _sync_once(sync: SyncNode, transport: Any, limit: int) -> Round:
-    return await sync_once(sync, transport, limit=limit)
+    async def round(self) -> Round:
+        """Run one round (until caught up) with the node's batch size."""
+        return await self.rounds(
+            self.sync, self.transport, limit=self.sync.node.settings.sync_batch_size
+        )
 
 
 async def open_link(node: Node) -> Link:
     """Open the node's link to its upstream over ``sync_transport`` (http or nats)."""
-    sync, gateway = upstream_link(node)
     if node.settings.sync_transport == "http":
-        return Link(sync, gateway, _sync_once, gateway.close)
+        sync, gateway = upstream_link(node)
+        return Link(sync, gateway, sync_once, gateway.close)
+    sync, _service, peer = _upstream(node)
     try:
         nc = await nats.connect(
             node.settings.sync_nats_url, connect_timeout=5, max_reconnect_attempts=-1
         )
     except (OSError, nats.errors.Error) as exc:
         raise unreachable(node.settings.sync_nats_url, type(exc).__name__) from None
-    transport = NatsTransport(nc, node=node.node_id, peer=gateway.peer)
-
-    async def round_over_nats(sync: SyncNode, link: Any, limit: int) -> Round:
-        return await nats_round(sync, link, limit=limit)
-
-    return Link(sync, transport, round_over_nats, nc.close)
+    transport = NatsTransport(nc, node=node.node_id, peer=peer)
+    return Link(sync, transport, nats_round, nc.close)
 
 
-def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
-    """Return the node's sync and its HTTP transport to the upstream, from its settings."""
+def _upstream(node: Node) -> tuple[SyncNode, ServiceId, str]:
+    """Return the node's sync, the upstream's sync service and the node providing it."""
     settings = node.settings
     if not settings.sync_upstream:
         raise _setting_missing("sync_upstream", "VN/GOV/BCA/sync/sync")
@@ -94,13 +93,21 @@ def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
             field="sync_upstream",
             system=str(service.provider),
         )
+    return open_sync(node, keys=keys), service, provider.node_id
+
+
+def upstream_link(node: Node) -> tuple[SyncNode, GatewayTransport]:
+    """Return the node's sync and its HTTP transport to the upstream, from its settings."""
+    sync, service, peer = _upstream(node)
+    settings = node.settings
+    assert settings.sync_client is not None  # checked by _upstream
     transport = GatewayTransport(
         gateway=f"http://{settings.gateway_host}:{settings.gateway_port}",
         client=settings.sync_client,
         service=str(service),
-        peer=provider.node_id,
+        peer=peer,
     )
-    return open_sync(node, keys=keys), transport
+    return sync, transport
 
 
 async def run(
@@ -114,9 +121,7 @@ async def run(
     failures = 0
     while not stop.is_set():
         try:
-            done = await link.round(
-                link.sync, link.transport, link.sync.node.settings.sync_batch_size
-            )
+            done = await link.round()
         except LienthongError as error:
             failures += 1
             logger.warning("sync round failed: %s", error)

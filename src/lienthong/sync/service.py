@@ -14,16 +14,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
 
 from lienthong.errors import LienthongError
+from lienthong.exchange.keys import NodePaths
 from lienthong.i18n import N_
 from lienthong.node import Node
 from lienthong.store import dialects
-from lienthong.store.models import change_log
+from lienthong.store.changelog import ChangeLog
 from lienthong.store.records import utc_now
 from lienthong.sync import cursors as link_state
 from lienthong.sync import feed, requests
@@ -35,6 +36,20 @@ logger = logging.getLogger(__name__)
 
 #: Entries per batch unless the receiver asks for fewer.
 BATCH_SIZE: Final = 2000
+
+
+def not_joined(node_id: str, path: Path) -> LienthongError:
+    """Return the refusal to sync on a node that has no message-signing key."""
+    return LienthongError(
+        "sync.not_joined",
+        N_(
+            "Node {node} has no message-signing key at {path}, so it cannot sign sync"
+            " batches. Join the network first: lienthong node request, then node install."
+        ),
+        field="state_dir",
+        node=node_id,
+        path=str(path),
+    )
 
 
 @dataclass
@@ -56,15 +71,7 @@ class SyncNode:
     def signer(self) -> Ed25519PrivateKey:
         """Return the key batches are signed with."""
         if self.signing_key is None:
-            raise LienthongError(
-                "sync.not_joined",
-                N_(
-                    "Node {node} was opened without its message-signing key, so it cannot"
-                    " send sync batches."
-                ),
-                field="state_dir",
-                node=self.node_id,
-            )
+            raise not_joined(self.node_id, NodePaths(self.node.settings.state_dir).signing_key)
         return self.signing_key
 
 
@@ -318,10 +325,7 @@ class Transport(Protocol):
 
 def _last_own(sync: SyncNode) -> int:
     with sync.node.engine.connect() as connection:
-        value = connection.execute(
-            select(func.max(change_log.c.sequence)).where(change_log.c.origin_node == sync.node_id)
-        ).scalar()
-    return int(value or 0)
+        return ChangeLog(connection).last_sequence(origin=sync.node_id)
 
 
 def truncated_store(node: str, held: int, acknowledged: int) -> LienthongError:
@@ -343,11 +347,7 @@ def truncated_store(node: str, held: int, acknowledged: int) -> LienthongError:
 async def push_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE) -> PushReply:
     """Push this node's next unacknowledged entries (an empty batch asks for the cursor)."""
     with sync.node.engine.connect() as connection:
-        acked = {
-            state.origin: state.acknowledged
-            for state in link_state.peers(connection)
-            if state.peer == transport.peer
-        }.get(sync.node_id, 0)
+        acked = link_state.acknowledged(connection, peer=transport.peer, origin=sync.node_id)
         items = feed.read_origin(connection, origin=sync.node_id, after=acked, limit=limit)
     through = items[-1].sequence if items else acked
     batch = Batch(sync.node_id, {sync.node_id: Range(acked, through)}, tuple(items))

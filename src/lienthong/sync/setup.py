@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from lienthong.errors import LienthongError
 from lienthong.exchange.keys import NodePaths, load_signing_key
-from lienthong.i18n import N_
 from lienthong.node import Node
 from lienthong.sync.keys import CachedDirectoryKeys, KeyRing
 from lienthong.sync.requests import DECISION, REQUEST
-from lienthong.sync.service import SyncNode
+from lienthong.sync.service import SyncNode, not_joined
 from lienthong.sync.subscriptions import Subscription
 
 
@@ -27,20 +23,6 @@ def subscription_of(node: Node) -> Subscription:
     )
 
 
-def not_joined(node: Node, path: Path) -> LienthongError:
-    """Return the refusal to sync on a node that has no message-signing key."""
-    return LienthongError(
-        "sync.not_joined",
-        N_(
-            "Node {node} has no message-signing key at {path}, so it cannot sign sync"
-            " batches. Join the network first: lienthong node request, then node install."
-        ),
-        field="state_dir",
-        node=node.node_id,
-        path=str(path),
-    )
-
-
 def open_sync(node: Node, *, keys: KeyRing | None = None, signing: bool = True) -> SyncNode:
     """Return the node's sync: its message-signing key and the directory's keys.
 
@@ -52,7 +34,7 @@ def open_sync(node: Node, *, keys: KeyRing | None = None, signing: bool = True) 
     settings = node.settings
     path = NodePaths(settings.state_dir).signing_key
     if signing and not path.is_file():
-        raise not_joined(node, path)
+        raise not_joined(node.node_id, path)
     return SyncNode(
         node=node,
         signing_key=load_signing_key(path) if signing else None,
