@@ -27,7 +27,7 @@ from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.digests import verify_nodes
-from lienthong.sync.service import Round, apply_batch, sync_once
+from lienthong.sync.service import Round, SyncNode, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
@@ -324,10 +324,8 @@ def test_central_restored_from_an_older_copy_refuses_to_serve_rather_than_reuse_
     assert refused.value.code == "sync.store_behind_subscriber"
 
 
-def test_a_record_from_a_node_on_a_newer_schema_keeps_the_fields_this_node_does_not_know(
-    network: Network,
-) -> None:
-    central = network.nodes[CENTRAL]
+def from_schema_2(sync: SyncNode, *, owner: str) -> Batch:
+    """A batch from central of a person written on schema version 2, with a field of it."""
     content = {
         **person_in(AN_GIANG_COMMUNE, AG_PIN),
         "permanent_residence": {"commune": AN_GIANG_COMMUNE, "line": "Số 1", "province": "91"},
@@ -338,14 +336,20 @@ def test_a_record_from_a_node_on_a_newer_schema_keeps_the_fields_this_node_does_
         record_id=AG_PIN,
         version=1,
         schema_version=2,
-        owner_node="VN-central",
+        owner_node=owner,
         partition="91",
         content=content,
         content_hash=content_hash(content),
-        recorded_at=central.clock(),
+        recorded_at=sync.clock(),
         deleted=False,
     )
-    batch = Batch(CENTRAL, {CENTRAL: Range(0, 1)}, (Replicated(CENTRAL, 1, version),))
+    return Batch(CENTRAL, {CENTRAL: Range(0, 1)}, (Replicated(CENTRAL, 1, version),))
+
+
+def test_a_record_from_a_node_on_a_newer_schema_keeps_the_fields_this_node_does_not_know(
+    network: Network,
+) -> None:
+    batch = from_schema_2(network.nodes[CENTRAL], owner="VN-central")
     applied = apply_batch(network.nodes["VN-91"], batch=batch, peer=CENTRAL)
 
     assert applied.applied == 1
@@ -361,28 +365,8 @@ def test_an_owner_on_an_older_schema_keeps_newer_fields_when_it_updates(
     network: Network,
 ) -> None:
     an_giang = network.nodes["VN-91"]
-    content = {
-        **person_in(AN_GIANG_COMMUNE, AG_PIN),
-        "permanent_residence": {"commune": AN_GIANG_COMMUNE, "line": "Số 1", "province": "91"},
-        "biometric_reference": "bio-2027-000123",
-    }
-    transferred = Record(
-        record_type="Person",
-        record_id=AG_PIN,
-        version=1,
-        schema_version=2,
-        owner_node="VN-91",  # handed to An Giang by a node on schema 2
-        partition="91",
-        content=content,
-        content_hash=content_hash(content),
-        recorded_at=an_giang.clock(),
-        deleted=False,
-    )
-    apply_batch(
-        an_giang,
-        batch=Batch(CENTRAL, {CENTRAL: Range(0, 1)}, (Replicated(CENTRAL, 1, transferred),)),
-        peer=CENTRAL,
-    )
+    # Handed to An Giang by a node on schema 2.
+    apply_batch(an_giang, batch=from_schema_2(an_giang, owner="VN-91"), peer=CENTRAL)
 
     with an_giang.node.unit_of_work() as uow:
         written = uow.records.update(
