@@ -7,7 +7,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,18 +40,31 @@ class Loop:
     def run(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
 
-    def serve(self, node: Node) -> None:
-        async def start() -> None:
-            ready, stop = asyncio.Event(), asyncio.Event()
-            self.stops.append(stop)
-            self.served.append(
-                asyncio.run_coroutine_threadsafe(
-                    serve_gateway(node, ready=ready, stop=stop), self.loop
-                )
+    def serve(self, node: Node) -> Callable[[], None]:
+        """Serve a node's gateway on the loop; return what stops that gateway alone."""
+        stop = asyncio.Event()
+
+        async def start() -> Future[None]:
+            ready = asyncio.Event()
+            served = asyncio.run_coroutine_threadsafe(
+                serve_gateway(node, ready=ready, stop=stop), self.loop
             )
             await asyncio.wait_for(ready.wait(), 30)
+            return served
 
-        self.run(start())
+        served: Future[None] = self.run(start())
+        self.stops.append(stop)
+        self.served.append(served)
+
+        def stop_gateway() -> None:
+            if stop not in self.stops:
+                return
+            self.loop.call_soon_threadsafe(stop.set)
+            served.result(timeout=30)
+            self.stops.remove(stop)
+            self.served.remove(served)
+
+        return stop_gateway
 
     def close(self) -> None:
         async def stop() -> None:

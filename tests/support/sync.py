@@ -1,12 +1,13 @@
-"""Sync nodes for tests: real stores and keys, and a transport that calls the upstream in process.
+"""Sync nodes for tests: real stores and keys, and links between them with faults on demand.
 
-The in-process transport hands the upstream the very bytes a network would carry, so
-encoding, signatures and every check run as they do between machines; it can also
-lose a reply or damage a batch on the way, to test what the receiver does then.
+A link (``Faulty``) runs over the network's transport — in process by default, or
+through real gateways or NATS (``tests.support.sync_wire``) — and can lose a reply or
+damage a batch on the way, to test what the receiver does then.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,14 @@ from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.store.models import change_log, current_records
 from lienthong.sync.keys import unknown_node
-from lienthong.sync.service import PullRequest, PushReply, SyncNode, accept_push, serve_pull
+from lienthong.sync.service import (
+    PullRequest,
+    PushReply,
+    SyncNode,
+    Transport,
+    accept_push,
+    serve_pull,
+)
 from lienthong.sync.subscriptions import Subscription
 from lienthong.systems.core import core_registry
 from lienthong.systems.core.samples import sample_person
@@ -40,6 +48,14 @@ class KeyDirectory:
         return self.keys[node_id]
 
 
+class Service(Protocol):
+    """What serves a node over a wire, stopped and started again by tests."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Network:
     """Central and provinces, each a node with its own SQLite store."""
@@ -47,6 +63,13 @@ class Network:
     root: Path
     keys: KeyDirectory = field(default_factory=KeyDirectory)
     nodes: dict[str, SyncNode] = field(default_factory=dict)
+    #: A province's transport to central, opened for each round; in process unless a
+    #: test runs the network over HTTP or NATS (``tests.support.sync_wire``).
+    wire: Callable[[str], Wire] | None = None
+    #: What serves a node over the wire (its gateway, central's NATS service), by node.
+    services: dict[str, Service] = field(default_factory=dict)
+    #: What ``close`` also stops: gateways, a NATS service.
+    stops: list[Callable[[], None]] = field(default_factory=list)
 
     def add(self, node_id: str, *, partitions: tuple[str, ...] | None = None) -> SyncNode:
         settings = load_settings(state_dir=self.root / node_id, node_id=node_id, database_url=None)
@@ -66,25 +89,51 @@ class Network:
         self.nodes[node_id] = SyncNode(node, key, self.keys, subscription)
         return self.nodes[node_id]
 
+    def transport(self, node_id: str) -> Wire:
+        """Return a province's transport to central (over the network's wire)."""
+        if self.wire is not None:
+            return self.wire(node_id)
+        return InProcess(self.nodes[CENTRAL], caller=node_id)
+
+    @contextlib.contextmanager
+    def stopped(self, node_id: str) -> Iterator[None]:
+        """Stop what serves a node for the block (to copy or replace its store), then restart."""
+        service = self.services.get(node_id)
+        if service is not None:
+            service.stop()
+        try:
+            yield
+        finally:
+            if service is not None:
+                service.start()
+
     def close(self) -> None:
+        for stop in reversed(self.stops):
+            stop()
         for sync in self.nodes.values():
             sync.node.close()
 
 
+def national_network(root: Path) -> Network:
+    """Return central and the three provinces of the demo (the caller closes it)."""
+    network = Network(root)
+    network.add(CENTRAL)
+    for node_id, province in PROVINCES.items():
+        network.add(node_id, partitions=(province,))
+    return network
+
+
 def national(root: Path) -> Iterator[Network]:
     """Yield central and the three provinces of the demo."""
-    network = Network(root)
+    network = national_network(root)
     try:
-        network.add(CENTRAL)
-        for node_id, province in PROVINCES.items():
-            network.add(node_id, partitions=(province,))
         yield network
     finally:
         network.close()
 
 
 class LinkObserver(Protocol):
-    """Told of every batch an in-process link delivers, before its receiver applies it.
+    """Told of every batch a link delivers, before its receiver applies it.
 
     A push is observed before the upstream applies it (whether its reply is then lost
     or not); a pull once its reply arrived, before the caller applies it. Counting
@@ -93,7 +142,7 @@ class LinkObserver(Protocol):
 
     def delivering(
         self,
-        link: InProcess,
+        link: Faulty,
         *,
         direction: Literal["push", "pull"],
         data: bytes,
@@ -103,9 +152,41 @@ class LinkObserver(Protocol):
 
 @dataclass
 class InProcess:
-    """A transport to an upstream in the same process, with faults on demand."""
+    """A transport to an upstream in the same process.
+
+    It hands the upstream the very bytes a network would carry (the pull request
+    too, through its JSON form), so every check runs as between machines.
+    """
 
     upstream: SyncNode
+    caller: str
+
+    @property
+    def peer(self) -> str:
+        return self.upstream.node_id
+
+    async def push(self, data: bytes) -> PushReply:
+        return accept_push(self.upstream, data=data, caller=self.caller)
+
+    async def pull(self, request: PullRequest) -> bytes:
+        wire = PullRequest.from_json(request.to_json())
+        return serve_pull(self.upstream, request=wire, caller=self.caller)
+
+    async def close(self) -> None:
+        return None
+
+
+class Wire(Transport, Protocol):
+    """A province's transport to central that a round opens and closes."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Faulty:
+    """A province's link to central over any transport, with faults on demand."""
+
+    transport: Wire
     caller: str
     #: Applied to each batch on its way (push) or back (pull): damage it, cut it short.
     tamper: Callable[[bytes], bytes] = lambda data: data
@@ -117,7 +198,7 @@ class InProcess:
 
     @property
     def peer(self) -> str:
-        return self.upstream.node_id
+        return self.transport.peer
 
     def _answered(self) -> None:
         self.calls += 1
@@ -129,18 +210,20 @@ class InProcess:
         delivered = self.tamper(data)
         if self.observer is not None:
             self.observer.delivering(self, direction="push", data=delivered, request=None)
-        reply = accept_push(self.upstream, data=delivered, caller=self.caller)
+        reply = await self.transport.push(delivered)
         self._answered()
         return reply
 
     async def pull(self, request: PullRequest) -> bytes:
-        wire = PullRequest.from_json(request.to_json())
-        data = serve_pull(self.upstream, request=wire, caller=self.caller)
+        data = await self.transport.pull(request)
         self._answered()
         delivered = self.tamper(data)
         if self.observer is not None:
-            self.observer.delivering(self, direction="pull", data=delivered, request=wire)
+            self.observer.delivering(self, direction="pull", data=delivered, request=request)
         return delivered
+
+    async def close(self) -> None:
+        await self.transport.close()
 
 
 # -- what tests write and look at -------------------------------------------------------

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import and_, func, select, tuple_
-from tests.support.sync import CENTRAL, InProcess, Network
+from tests.support.sync import CENTRAL, Faulty, Network
 
 from lienthong.errors import LienthongError
 from lienthong.store.models import change_log, change_log_heads, current_records, records
@@ -74,7 +74,7 @@ class _Delivery:
 class LinkLedger:
     """Counts, per link and entry, how often it was sent and how often it was applied.
 
-    Give it to ``InProcess(observer=...)``. A delivery is noted before the receiver
+    Give it to ``Faulty(observer=...)``. A delivery is noted before the receiver
     applies it, with which of its entries the receiver lacked; at the next delivery (or
     ``settle``) those the receiver now holds are counted as applied over that link.
     Within one network an origin's entries reach central only from that origin and a
@@ -96,10 +96,10 @@ class LinkLedger:
         *,
         tamper: Callable[[bytes], bytes] = lambda data: data,
         lose_replies: int = 0,
-    ) -> InProcess:
-        """Return an observed in-process link from a province to central, with its faults."""
-        return InProcess(
-            self.network.nodes[CENTRAL],
+    ) -> Faulty:
+        """Return an observed link from a province to central, with its faults."""
+        return Faulty(
+            self.network.transport(node_id),
             caller=node_id,
             tamper=tamper,
             lose_replies=lose_replies,
@@ -108,7 +108,7 @@ class LinkLedger:
 
     def delivering(
         self,
-        link: InProcess,
+        link: Faulty,
         *,
         direction: Literal["push", "pull"],
         data: bytes,
@@ -182,7 +182,7 @@ class RunawayRound(AssertionError):
 class Bounded:
     """A transport that fails a round making more exchanges than any should need."""
 
-    link: InProcess
+    link: Faulty
     budget: int = ROUND_BUDGET
 
     @property
@@ -209,9 +209,16 @@ class Bounded:
         return await self.link.pull(request)
 
 
-def sync_round(sync: SyncNode, link: InProcess, *, limit: int = BATCH_SIZE) -> Round:
-    """Run one province's round over an in-process link, failing one that never ends."""
-    return asyncio.run(sync_once(sync, Bounded(link), limit=limit))
+def sync_round(sync: SyncNode, link: Faulty, *, limit: int = BATCH_SIZE) -> Round:
+    """Run one province's round over a link, failing one that never ends; close the link."""
+
+    async def once() -> Round:
+        try:
+            return await sync_once(sync, Bounded(link), limit=limit)
+        finally:
+            await link.close()
+
+    return asyncio.run(once())
 
 
 def provinces(network: Network) -> list[str]:
@@ -239,7 +246,7 @@ def converge(
             transport = (
                 ledger.link(node_id)
                 if ledger is not None
-                else InProcess(network.nodes[CENTRAL], caller=node_id)
+                else Faulty(network.transport(node_id), caller=node_id)
             )
             result = sync_round(network.nodes[node_id], transport, limit=limit)
             moved += (

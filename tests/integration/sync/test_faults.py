@@ -40,6 +40,7 @@ from tests.support.sync_invariants import (
     sync_round,
     violations,
 )
+from tests.support.sync_wire import WIRES, over_gateways, over_nats
 
 from lienthong.errors import LienthongError
 from lienthong.store.models import change_log, current_records, records
@@ -168,9 +169,23 @@ def offline_round(sync: SyncNode) -> None:
         asyncio.run(sync_once(sync, Unreachable()))
 
 
-@pytest.fixture
-def network(tmp_path: Path) -> Iterator[Network]:
-    yield from national(tmp_path)
+@pytest.fixture(
+    params=[
+        pytest.param(wire, marks=[pytest.mark.nats] if wire == "nats" else []) for wire in WIRES
+    ]
+)
+def network(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Network]:
+    """Central and three provinces, linked in process, through the gateways or over NATS."""
+    if request.param == "http":
+        yield from over_gateways(tmp_path)
+    elif request.param == "nats":
+        yield from over_nats(tmp_path, request.getfixturevalue("nats_url"))
+    else:
+        yield from national(tmp_path)
+
+
+#: For the scenarios that need to reach into the link itself (a child process, a count).
+in_process_only = pytest.mark.parametrize("network", ["in-process"], indirect=True)
 
 
 # -- kill -9 -------------------------------------------------------------------------------
@@ -236,6 +251,7 @@ def seed_network(network: Network) -> None:
     converge(network)
 
 
+@in_process_only
 @pytest.mark.parametrize("seed", KILL_SEEDS)
 def test_a_node_killed_mid_sync_loses_nothing_acknowledged_once_healed(
     network: Network, seed: int
@@ -277,6 +293,7 @@ def test_a_node_killed_mid_sync_loses_nothing_acknowledged_once_healed(
     assert time.monotonic() - started < 15
 
 
+@in_process_only
 def test_the_statement_kills_land_inside_the_work(network: Network) -> None:
     """Each side executes more statements than a kill plan may wait for: none dies idle."""
     seed_network(network)
@@ -290,6 +307,7 @@ def test_the_statement_kills_land_inside_the_work(network: Network) -> None:
     assert min(sender.count, receiver.count) > STATEMENTS, (sender.count, receiver.count)
 
 
+@in_process_only
 def test_the_invariants_catch_a_lost_entry_and_a_diverged_record(network: Network) -> None:
     """The checker is not vacuous: damage a healed network and it says what is wrong."""
     seed_network(network)
@@ -540,18 +558,23 @@ def test_damaged_and_cut_batches_are_refused_and_sent_again_whole(network: Netwo
     assert ledger.resent() != []
 
 
-def _backup(sync: SyncNode, to: Path) -> Path:
-    sync.node.engine.dispose()
+def _backup(network: Network, node_id: str, to: Path) -> Path:
+    """Copy a node's store, stopped meanwhile as an operator would stop it; return its path."""
+    sync = network.nodes[node_id]
     store = Path(sync.node.settings.state_dir) / "node.sqlite"
-    shutil.copy(store, to)
+    with network.stopped(node_id):
+        sync.node.engine.dispose()
+        shutil.copy(store, to)
     return store
 
 
-def _restore(sync: SyncNode, store: Path, backup: Path) -> None:
-    sync.node.engine.dispose()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{store}{suffix}").unlink(missing_ok=True)
-    shutil.copy(backup, store)
+def _restore(network: Network, node_id: str, store: Path, backup: Path) -> None:
+    """Put an older copy of a node's store back in place, the node stopped meanwhile."""
+    with network.stopped(node_id):
+        network.nodes[node_id].node.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{store}{suffix}").unlink(missing_ok=True)
+        shutil.copy(backup, store)
 
 
 def test_a_province_restored_from_an_older_copy_recovers_its_entries(
@@ -559,13 +582,13 @@ def test_a_province_restored_from_an_older_copy_recovers_its_entries(
 ) -> None:
     seed_network(network)
     an_giang = network.nodes["VN-91"]
-    store = _backup(an_giang, tmp_path / "an-giang.sqlite")
+    store = _backup(network, "VN-91", tmp_path / "an-giang.sqlite")
     for step in range(5):
         create(an_giang, "Person", person(4000 + step, "91"))
         create(network.nodes["VN-79"], "Person", person(4100 + step, "91"))
     update_person(an_giang, 3001, full_name=name(1))
     converge(network)
-    _restore(an_giang, store, tmp_path / "an-giang.sqlite")  # all of that is lost locally
+    _restore(network, "VN-91", store, tmp_path / "an-giang.sqlite")  # all of that is lost locally
 
     ledger = LinkLedger(network)
     converge(network, ledger=ledger, limit=3)
@@ -582,11 +605,11 @@ def test_a_province_restored_from_an_older_copy_recovers_its_writes_for_others(
 ) -> None:
     seed_network(network)
     an_giang = network.nodes["VN-91"]
-    store = _backup(an_giang, tmp_path / "an-giang.sqlite")
+    store = _backup(network, "VN-91", tmp_path / "an-giang.sqlite")
     create(an_giang, "Person", person(4300, "01"))  # resident in Hà Nội, An Giang's
     request = request_rename(an_giang, 2000, "Nguyễn Văn Bình")  # VN-79's person, here
     converge(network)
-    _restore(an_giang, store, tmp_path / "an-giang.sqlite")
+    _restore(network, "VN-91", store, tmp_path / "an-giang.sqlite")
 
     converge(network, limit=3)
 
@@ -600,7 +623,7 @@ def test_central_restored_from_an_older_copy_gets_the_provinces_entries_again(
 ) -> None:
     seed_network(network)
     central = network.nodes[CENTRAL]
-    store = _backup(central, tmp_path / "central.sqlite")
+    store = _backup(network, CENTRAL, tmp_path / "central.sqlite")
     for step in range(4):
         for index, node_id in enumerate(sorted(PROVINCES)):
             neighbour = sorted(PROVINCES)[(index + 1) % len(PROVINCES)]
@@ -610,7 +633,7 @@ def test_central_restored_from_an_older_copy_gets_the_provinces_entries_again(
                 person(6000 + 10 * index + step, PROVINCES[neighbour]),
             )
     converge(network)
-    _restore(central, store, tmp_path / "central.sqlite")  # central lost all of that
+    _restore(network, CENTRAL, store, tmp_path / "central.sqlite")  # central lost all of that
 
     ledger = LinkLedger(network)
     converge(network, ledger=ledger, limit=3)
@@ -634,11 +657,11 @@ def test_central_restored_from_an_older_copy_recovers_its_own_writes(
 ) -> None:
     seed_network(network)
     central = network.nodes[CENTRAL]
-    store = _backup(central, tmp_path / "central.sqlite")
+    store = _backup(network, CENTRAL, tmp_path / "central.sqlite")
     create(central, "BudgetUnit", national_unit("1000010", "Bộ Xây dựng"))
     create(central, "Person", person(7000, "79"))
     converge(network)  # the provinces hold both
-    _restore(central, store, tmp_path / "central.sqlite")
+    _restore(network, CENTRAL, store, tmp_path / "central.sqlite")
     create(central, "BudgetUnit", national_unit("1000011", "Bộ Y tế"))  # after the restore
 
     converge(network)

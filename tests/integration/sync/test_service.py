@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from tests.support.sync import (
     CENTRAL,
+    Faulty,
     InProcess,
     Network,
     held,
@@ -39,11 +40,11 @@ def network(tmp_path: Path) -> Iterator[Network]:
     yield from national(tmp_path)
 
 
-def link(network: Network, node_id: str, **faults: Any) -> InProcess:
-    return InProcess(network.nodes[CENTRAL], caller=node_id, **faults)
+def link(network: Network, node_id: str, **faults: Any) -> Faulty:
+    return Faulty(InProcess(network.nodes[CENTRAL], caller=node_id), caller=node_id, **faults)
 
 
-def run(network: Network, node_id: str, transport: InProcess | None = None) -> Round:
+def run(network: Network, node_id: str, transport: Faulty | None = None) -> Round:
     return asyncio.run(sync_once(network.nodes[node_id], transport or link(network, node_id)))
 
 

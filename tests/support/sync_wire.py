@@ -1,0 +1,213 @@
+"""The test network of ``tests.support.sync`` over a real wire: the gateways, or NATS JetStream.
+
+``over_gateways`` provisions central and the three provinces as an operator would (an
+authority, keys and certificates, a signed directory, a grant of central's sync
+service to each province's sync subsystem) and serves the four gateways: every round
+then goes from the province's gateway to central's over mutual TLS, signed, checked
+against the grant and audited, as in production. ``over_nats`` serves central's sync
+on a NATS server with its own stream, and each round connects to it.
+
+The fault scenarios run on both, as on the in-process link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from tests.support.pair import Loop, _settings
+from tests.support.ports import free_port
+from tests.support.sync import CENTRAL, PROVINCES, Network, national_network
+
+from lienthong.demo.exchange import MEMBERS, NODES, PROVINCE_SYNC, SYNC_SERVICE
+from lienthong.exchange.local import LocalGrant, LocalNetwork, LocalNode, provision
+from lienthong.node import Node, open_node
+from lienthong.sync.service import PullRequest, PushReply
+from lienthong.sync.setup import open_sync
+from lienthong.sync.transports.http import PURPOSE, GatewayTransport
+from lienthong.sync.transports.nats import NatsCentral, NatsNames, NatsTransport, Served, remove
+
+#: The wires a fault scenario runs over.
+WIRES = ("in-process", "http", "nats")
+
+
+def _sync_system(node_id: str) -> str:
+    return next(system for system in NODES[node_id][1] if system.endswith("/sync"))
+
+
+def _open(root: Path, node_id: str, tls: dict[str, int]) -> Node:
+    if node_id == CENTRAL:
+        return open_node(_settings(root / node_id, node_id, tls[node_id]))
+    return open_node(
+        _settings(
+            root / node_id,
+            node_id,
+            tls[node_id],
+            directory_url=f"https://127.0.0.1:{tls[CENTRAL]}/directory",
+            sync_upstream=SYNC_SERVICE,
+            sync_client=PROVINCE_SYNC[node_id],
+            sync_partitions=[PROVINCES[node_id]],
+        )
+    )
+
+
+class Gateway:
+    """A node's gateway, served on the test's event loop until stopped."""
+
+    def __init__(self, node: Node, loop: Loop) -> None:
+        self.node, self.loop = node, loop
+        self._stop: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        if self._stop is None:
+            self._stop = self.loop.serve(self.node)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
+            self._stop = None
+
+
+def over_gateways(root: Path) -> Iterator[Network]:
+    """Yield central and the three provinces, their gateways served, rounds through them."""
+    tls = {node_id: free_port() for node_id in NODES}
+    provision(
+        LocalNetwork(
+            authority_dir=root / CENTRAL,
+            instance="VN",
+            name="Mạng thử",
+            members=MEMBERS,
+            nodes=[
+                LocalNode(node_id, member, root / node_id, tls[node_id], (_sync_system(node_id),))
+                for node_id, (member, _) in NODES.items()
+            ],
+            services=[(SYNC_SERVICE, None)],
+            grants=[
+                LocalGrant(client, SYNC_SERVICE, (PURPOSE,)) for client in PROVINCE_SYNC.values()
+            ],
+        )
+    )
+    network = Network(root)
+    loop = Loop()
+    network.stops.append(loop.close)
+    try:
+        for node_id in NODES:  # central first: the provinces fetch the directory from it
+            node = _open(root, node_id, tls)
+            network.nodes[node_id] = open_sync(node)
+            gateway = Gateway(node, loop)
+            gateway.start()
+            network.services[node_id] = gateway
+
+        def wire(node_id: str) -> GatewayTransport:
+            settings = network.nodes[node_id].node.settings
+            return GatewayTransport(
+                gateway=f"http://127.0.0.1:{settings.gateway_port}",
+                client=PROVINCE_SYNC[node_id],
+                service=SYNC_SERVICE,
+                peer=CENTRAL,
+                timeout=20.0,
+            )
+
+        network.wire = wire
+        yield network
+    finally:
+        network.close()
+
+
+class NatsWire:
+    """A province's NATS transport to central, connected in the round's own event loop."""
+
+    def __init__(self, url: str, names: NatsNames, node_id: str) -> None:
+        self.url, self.names, self.node_id = url, names, node_id
+        self.peer = CENTRAL
+        self._nc: NATS | None = None
+        self._transport: NatsTransport | None = None
+
+    async def _connected(self) -> NatsTransport:
+        if self._transport is None:
+            self._nc = await nats.connect(self.url, connect_timeout=2, allow_reconnect=False)
+            self._transport = NatsTransport(
+                self._nc, node=self.node_id, peer=CENTRAL, names=self.names, timeout=10.0
+            )
+        return self._transport
+
+    async def push(self, data: bytes) -> PushReply:
+        return await (await self._connected()).push(data)
+
+    async def pull(self, request: PullRequest) -> bytes:
+        return await (await self._connected()).pull(request)
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            await self._nc.close()
+        self._nc = self._transport = None
+
+
+class NatsService:
+    """Central's NATS sync service, served on an event loop in a thread until stopped."""
+
+    def __init__(self, network: Network, url: str, names: NatsNames, loop: Loop) -> None:
+        self.network, self.url, self.names, self.loop = network, url, names, loop
+        self._running: tuple[NATS, NatsCentral, asyncio.Task[Served]] | None = None
+
+    def start(self) -> None:
+        async def started() -> tuple[NATS, NatsCentral, asyncio.Task[Served]]:
+            nc = await nats.connect(self.url, connect_timeout=2)
+            central = NatsCentral(
+                self.network.nodes[CENTRAL], nc, names=self.names, ack_wait=5.0, idle=0.1
+            )
+            await central.start()
+            return nc, central, asyncio.create_task(central.serve())
+
+        self._running = self.loop.run(started())
+
+    def stop(self) -> None:
+        if self._running is None:
+            return
+        nc, central, task = self._running
+        self._running = None
+
+        async def stopped() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await central.close()
+            await nc.close()
+
+        self.loop.run(stopped())
+
+
+def over_nats(root: Path, url: str) -> Iterator[Network]:
+    """Yield central and the three provinces, central's sync served on NATS, rounds over it."""
+    names = NatsNames.namespaced(f"test_{uuid.uuid4().hex[:12]}")
+    network = national_network(root)
+    loop = Loop()
+    service = NatsService(network, url, names, loop)
+
+    def clean() -> None:
+        service.stop()
+
+        async def removed() -> None:
+            nc = await nats.connect(url, connect_timeout=2)
+            try:
+                await remove(JetStreamContext(nc), names)
+            finally:
+                await nc.close()
+
+        loop.run(removed())
+        loop.close()
+
+    network.stops.append(clean)
+    network.services[CENTRAL] = service
+    try:
+        service.start()
+        network.wire = lambda node_id: NatsWire(url, names, node_id)
+        yield network
+    finally:
+        network.close()
