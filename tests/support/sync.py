@@ -7,6 +7,7 @@ damage a batch on the way, to test what the receiver does then.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -51,9 +52,14 @@ class KeyDirectory:
 class Service(Protocol):
     """What serves a node over a wire, stopped and started again by tests."""
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Serve in the background (the test's event loop in a thread)."""
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop serving (and wait until it stopped)."""
+
+    async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
+        """Serve in the running event loop until ``stop`` is set (in a child process)."""
 
 
 @dataclass

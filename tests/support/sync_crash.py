@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from tests.support.sync import CENTRAL, Network
+from tests.support.sync import CENTRAL, Network, Service
 
 from lienthong.errors import LienthongError
 from lienthong.sync.service import (
@@ -201,7 +201,56 @@ def rounds(
         node_id = order[step % len(order)]
         sync = network.nodes[node_id]
         write(sync, step)
-        asyncio.run(sync_once(sync, link(node_id), limit=limit))
+        asyncio.run(_round(sync, link(node_id), limit=limit))
+
+
+async def _round(sync: SyncNode, transport: Transport, *, limit: int) -> None:
+    try:
+        await sync_once(sync, transport, limit=limit)
+    finally:
+        close = getattr(transport, "close", None)
+        if close is not None:
+            await close()
+
+
+def serve_until_closed(service: Service, connection: Connection) -> None:
+    """Serve a node over its wire (in a child process) until the parent closes the pipe."""
+
+    async def main() -> None:
+        stop, ready = asyncio.Event(), asyncio.Event()
+        served = asyncio.create_task(service.run(stop, ready=ready))
+        await asyncio.wait(
+            {served, asyncio.create_task(ready.wait())}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready.is_set():
+            connection.send("ready")
+        # The parent closes its end when its rounds are done: then stop serving.
+        closed = asyncio.create_task(asyncio.to_thread(_wait_closed, connection))
+        await asyncio.wait({served, closed}, return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        await served
+
+    asyncio.run(main())
+
+
+def _wait_closed(connection: Connection, *, seconds: float = 6 * TIMEOUT) -> None:
+    """Wait until the other end of a pipe is closed (or gone), at most ``seconds``."""
+    with contextlib.suppress(EOFError, OSError):
+        while connection.poll(seconds):
+            connection.recv()
+
+
+def when_served(connection: Connection) -> bool:
+    """Wait until the child serves (``serve_until_closed``); False if it died first."""
+    try:
+        return connection.poll(TIMEOUT) and connection.recv() == "ready"
+    except (EOFError, OSError):
+        return False
+
+
+def until_child_ends(connection: Connection) -> None:
+    """The parent's side while the child works alone: wait until it finished or died."""
+    _wait_closed(connection)
 
 
 def piped(connection: Connection) -> Callable[[str], Transport]:

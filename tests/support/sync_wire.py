@@ -13,9 +13,9 @@ The fault scenarios run on both, as on the in-process link.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import nats
@@ -26,12 +26,13 @@ from tests.support.ports import free_port
 from tests.support.sync import CENTRAL, PROVINCES, Network, national_network
 
 from lienthong.demo.exchange import MEMBERS, NODES, PROVINCE_SYNC, SYNC_SERVICE
+from lienthong.exchange.gateway.server import serve_gateway
 from lienthong.exchange.local import LocalGrant, LocalNetwork, LocalNode, provision
 from lienthong.node import Node, open_node
 from lienthong.sync.service import PullRequest, PushReply
 from lienthong.sync.setup import open_sync
 from lienthong.sync.transports.http import PURPOSE, GatewayTransport
-from lienthong.sync.transports.nats import NatsCentral, NatsNames, NatsTransport, Served, remove
+from lienthong.sync.transports.nats import NatsCentral, NatsNames, NatsTransport, remove
 
 #: The wires a fault scenario runs over.
 WIRES = ("in-process", "http", "nats")
@@ -72,6 +73,10 @@ class Gateway:
         if self._stop is not None:
             self._stop()
             self._stop = None
+
+    async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
+        """Serve in the running event loop until ``stop`` is set (in a child process)."""
+        await serve_gateway(self.node, ready=ready, stop=stop)
 
 
 def over_gateways(root: Path) -> Iterator[Network]:
@@ -126,6 +131,8 @@ class NatsWire:
     def __init__(self, url: str, names: NatsNames, node_id: str) -> None:
         self.url, self.names, self.node_id = url, names, node_id
         self.peer = CENTRAL
+        #: How long to wait for central's answer before taking the link for down.
+        self.timeout = 10.0
         self._nc: NATS | None = None
         self._transport: NatsTransport | None = None
 
@@ -133,7 +140,7 @@ class NatsWire:
         if self._transport is None:
             self._nc = await nats.connect(self.url, connect_timeout=2, allow_reconnect=False)
             self._transport = NatsTransport(
-                self._nc, node=self.node_id, peer=CENTRAL, names=self.names, timeout=10.0
+                self._nc, node=self.node_id, peer=CENTRAL, names=self.names, timeout=self.timeout
             )
         return self._transport
 
@@ -154,33 +161,43 @@ class NatsService:
 
     def __init__(self, network: Network, url: str, names: NatsNames, loop: Loop) -> None:
         self.network, self.url, self.names, self.loop = network, url, names, loop
-        self._running: tuple[NATS, NatsCentral, asyncio.Task[Served]] | None = None
+        self._running: tuple[asyncio.Event, Future[None]] | None = None
 
     def start(self) -> None:
-        async def started() -> tuple[NATS, NatsCentral, asyncio.Task[Served]]:
-            nc = await nats.connect(self.url, connect_timeout=2)
-            central = NatsCentral(
-                self.network.nodes[CENTRAL], nc, names=self.names, ack_wait=5.0, idle=0.1
-            )
-            await central.start()
-            return nc, central, asyncio.create_task(central.serve())
+        if self._running is not None:
+            return
+        stop = asyncio.Event()
 
-        self._running = self.loop.run(started())
+        async def started() -> Future[None]:
+            ready = asyncio.Event()
+            served = asyncio.run_coroutine_threadsafe(self.run(stop, ready=ready), self.loop.loop)
+            await asyncio.wait_for(ready.wait(), 30)
+            return served
+
+        self._running = (stop, self.loop.run(started()))
 
     def stop(self) -> None:
         if self._running is None:
             return
-        nc, central, task = self._running
+        stop, served = self._running
         self._running = None
+        self.loop.loop.call_soon_threadsafe(stop.set)
+        served.result(timeout=30)
 
-        async def stopped() -> None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
+        """Serve in the running event loop until ``stop`` is set."""
+        nc = await nats.connect(self.url, connect_timeout=2)
+        central = NatsCentral(
+            self.network.nodes[CENTRAL], nc, names=self.names, ack_wait=5.0, idle=0.1
+        )
+        try:
+            await central.start()
+            if ready is not None:
+                ready.set()
+            await central.serve(stop)
+        finally:
             await central.close()
             await nc.close()
-
-        self.loop.run(stopped())
 
 
 def over_nats(root: Path, url: str) -> Iterator[Network]:

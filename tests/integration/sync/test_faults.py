@@ -7,6 +7,7 @@ time; ``tests.support.sync_invariants`` says what is checked after each.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import random
@@ -31,6 +32,9 @@ from tests.support.sync_crash import (
     rounds,
     run_child,
     serve,
+    serve_until_closed,
+    until_child_ends,
+    when_served,
 )
 from tests.support.sync_invariants import (
     LinkLedger,
@@ -40,13 +44,13 @@ from tests.support.sync_invariants import (
     sync_round,
     violations,
 )
-from tests.support.sync_wire import WIRES, over_gateways, over_nats
+from tests.support.sync_wire import WIRES, NatsWire, over_gateways, over_nats
 
 from lienthong.errors import LienthongError
 from lienthong.store.models import change_log, current_records, records
 from lienthong.store.records import utc_now
 from lienthong.sync import requests
-from lienthong.sync.service import PullRequest, PushReply, SyncNode, sync_once
+from lienthong.sync.service import PullRequest, PushReply, SyncNode, Transport, sync_once
 from lienthong.systems.core.samples import sample_person
 from lienthong.vn.units import communes
 from lienthong.vn.units import provinces as vn_provinces
@@ -206,13 +210,13 @@ class KillPlan:
     order: list[str]
 
     @classmethod
-    def draw(cls, seed: int) -> KillPlan:
+    def draw(cls, seed: int, *, delay: float = DELAY) -> KillPlan:
         rng = random.Random(seed)
         role = ("sender", "receiver", "relay")[seed % 3]
         if (seed // 3) % 2 == 0:
             crash = Crash("statement", rng.randint(1, STATEMENTS))
         else:
-            crash = Crash("delay", round(rng.uniform(0.0, DELAY), 3))
+            crash = Crash("delay", round(rng.uniform(0.0, delay), 3))
         names = sorted(PROVINCES)
         order = names if role == "relay" else [rng.choice(names)]
         return cls(role, crash, order)
@@ -291,6 +295,72 @@ def test_a_node_killed_mid_sync_loses_nothing_acknowledged_once_healed(
     converge(network, ledger=ledger, limit=5)
     assert_invariants(network, ledger=ledger)
     assert time.monotonic() - started < 15
+
+
+#: Seeds of the kill -9 scenarios over the gateways and NATS, and the longest delay: a
+#: node serving over a wire takes longer to start than one in process.
+WIRE_KILL_SEEDS = range(20)
+WIRE_DELAY = 1.5
+over_the_wire = pytest.mark.parametrize(
+    "network", ["http", pytest.param("nats", marks=pytest.mark.nats)], indirect=True
+)
+
+
+def quick(network: Network) -> Callable[[str], Transport]:
+    """Links that take central for gone after 3 s without an answer (a NATS push waits)."""
+
+    def link(node_id: str) -> Transport:
+        transport = network.transport(node_id)
+        if isinstance(transport, NatsWire):
+            transport.timeout = 3.0
+        return transport
+
+    return link
+
+
+@over_the_wire
+@pytest.mark.parametrize("seed", WIRE_KILL_SEEDS)
+def test_a_node_killed_mid_sync_over_the_wire_loses_nothing_acknowledged_once_healed(
+    network: Network, seed: int
+) -> None:
+    """The province writing and syncing, or central serving its gateway or NATS, is killed."""
+    started = time.monotonic()
+    plan = KillPlan.draw(seed, delay=WIRE_DELAY)
+    seed_network(network)
+    write = crash_write(network)
+
+    def province_rounds(net: Network) -> None:
+        with contextlib.suppress(LienthongError):  # central went away: the link is down
+            rounds(net, quick(net), order=plan.order, write=write, writes=12, limit=3)
+
+    if plan.role == "sender":
+        outcome = run_child(
+            network,
+            lambda net, _: province_rounds(net),
+            parent_side=until_child_ends,
+            crash=plan.crash,
+            victim=plan.order[0],
+        )
+    else:
+        central = network.services[CENTRAL]
+        central.stop()  # it serves in the child, which is killed
+        outcome = run_child(
+            network,
+            lambda _, connection: serve_until_closed(central, connection),
+            parent_side=lambda connection: when_served(connection) and province_rounds(network),
+            crash=plan.crash,
+            victim=CENTRAL,
+        )
+        central.start()
+    assert outcome.exitcode in (0, -signal.SIGKILL), f"the child failed: {outcome}"
+    if plan.crash.trigger == "statement":
+        assert outcome.killed, f"the child finished before statement {plan.crash.at}"
+
+    dispose(network)
+    ledger = LinkLedger(network)
+    converge(network, ledger=ledger, limit=5)
+    assert_invariants(network, ledger=ledger)
+    assert time.monotonic() - started < 40
 
 
 @in_process_only
