@@ -25,9 +25,9 @@ from tests.support.pair import Loop, _settings
 from tests.support.ports import free_port
 from tests.support.sync import CENTRAL, PROVINCES, Network, national_network
 
-from lienthong.demo.exchange import MEMBERS, NODES, PROVINCE_SYNC, SYNC_SERVICE
+from lienthong.exchange.directory.models import Level
 from lienthong.exchange.gateway.server import serve_gateway
-from lienthong.exchange.local import LocalGrant, LocalNetwork, LocalNode, provision
+from lienthong.exchange.local import LocalGrant, LocalMember, LocalNetwork, LocalNode, provision
 from lienthong.node import Node, open_node
 from lienthong.sync.service import PullRequest, PushReply
 from lienthong.sync.setup import open_sync
@@ -38,11 +38,17 @@ from lienthong.sync.transports.nats import NatsCentral, NatsNames, NatsTransport
 WIRES = ("in-process", "http", "nats")
 
 
-def _sync_system(node_id: str) -> str:
-    return next(system for system in NODES[node_id][1] if system.endswith("/sync"))
+#: Central's sync subsystem and the service the provinces call.
+CENTRAL_SYNC = "VN/GOV/BCA/sync"
+SYNC_SERVICE = f"{CENTRAL_SYNC}/sync"
 
 
-def _open(root: Path, node_id: str, tls: dict[str, int]) -> Node:
+def member_of(province: str) -> str:
+    """The member (agency) running a province's node: its people's committee."""
+    return f"VN/GOV/P{province}"
+
+
+def _open(root: Path, node_id: str, tls: dict[str, int], partitions: dict[str, str]) -> Node:
     if node_id == CENTRAL:
         return open_node(_settings(root / node_id, node_id, tls[node_id]))
     return open_node(
@@ -52,8 +58,8 @@ def _open(root: Path, node_id: str, tls: dict[str, int]) -> Node:
             tls[node_id],
             directory_url=f"https://127.0.0.1:{tls[CENTRAL]}/directory",
             sync_upstream=SYNC_SERVICE,
-            sync_client=PROVINCE_SYNC[node_id],
-            sync_partitions=[PROVINCES[node_id]],
+            sync_client=f"{member_of(partitions[node_id])}/sync",
+            sync_partitions=[partitions[node_id]],
         )
     )
 
@@ -79,31 +85,39 @@ class Gateway:
         await serve_gateway(self.node, ready=ready, stop=stop)
 
 
-def over_gateways(root: Path) -> Iterator[Network]:
-    """Yield central and the three provinces, their gateways served, rounds through them."""
-    tls = {node_id: free_port() for node_id in NODES}
+def over_gateways(root: Path, provinces: dict[str, str] = PROVINCES) -> Iterator[Network]:
+    """Yield central and provinces (node -> province code), gateways served, rounds through them."""
+    tls = {node_id: free_port() for node_id in (CENTRAL, *provinces)}
+    clients = [f"{member_of(code)}/sync" for code in provinces.values()]
     provision(
         LocalNetwork(
             authority_dir=root / CENTRAL,
             instance="VN",
             name="Mạng thử",
-            members=MEMBERS,
+            members=[
+                LocalMember("VN/GOV/BCA", "Bộ Công an", Level.CENTRAL),
+                *(
+                    LocalMember(member_of(code), f"UBND tỉnh {code}", Level.PROVINCE, code)
+                    for code in provinces.values()
+                ),
+            ],
             nodes=[
-                LocalNode(node_id, member, root / node_id, tls[node_id], (_sync_system(node_id),))
-                for node_id, (member, _) in NODES.items()
+                LocalNode(CENTRAL, "VN/GOV/BCA", root / CENTRAL, tls[CENTRAL], (CENTRAL_SYNC,)),
+                *(
+                    LocalNode(node_id, member_of(code), root / node_id, tls[node_id], (client,))
+                    for (node_id, code), client in zip(provinces.items(), clients, strict=True)
+                ),
             ],
             services=[(SYNC_SERVICE, None)],
-            grants=[
-                LocalGrant(client, SYNC_SERVICE, (PURPOSE,)) for client in PROVINCE_SYNC.values()
-            ],
+            grants=[LocalGrant(client, SYNC_SERVICE, (PURPOSE,)) for client in clients],
         )
     )
     network = Network(root)
     loop = Loop()
     network.stops.append(loop.close)
     try:
-        for node_id in NODES:  # central first: the provinces fetch the directory from it
-            node = _open(root, node_id, tls)
+        for node_id in tls:  # central first: the provinces fetch the directory from it
+            node = _open(root, node_id, tls, provinces)
             network.nodes[node_id] = open_sync(node)
             gateway = Gateway(node, loop)
             gateway.start()
@@ -111,9 +125,10 @@ def over_gateways(root: Path) -> Iterator[Network]:
 
         def wire(node_id: str) -> GatewayTransport:
             settings = network.nodes[node_id].node.settings
+            assert settings.sync_client is not None
             return GatewayTransport(
                 gateway=f"http://127.0.0.1:{settings.gateway_port}",
-                client=PROVINCE_SYNC[node_id],
+                client=settings.sync_client,
                 service=SYNC_SERVICE,
                 peer=CENTRAL,
                 timeout=20.0,
@@ -200,10 +215,11 @@ class NatsService:
             await nc.close()
 
 
-def over_nats(root: Path, url: str) -> Iterator[Network]:
-    """Yield central and the three provinces, central's sync served on NATS, rounds over it."""
+def over_nats(root: Path, url: str, network: Network | None = None) -> Iterator[Network]:
+    """Yield a network (by default central and the three provinces), central's sync served
+    on NATS and every round over it."""
     names = NatsNames.namespaced(f"test_{uuid.uuid4().hex[:12]}")
-    network = national_network(root)
+    network = network or national_network(root)
     loop = Loop()
     service = NatsService(network, url, names, loop)
 

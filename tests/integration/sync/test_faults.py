@@ -758,16 +758,37 @@ def test_a_change_request_to_a_record_central_owns_is_decided(network: Network) 
 # -- fan-out to 34 provinces -------------------------------------------------------------------
 
 
-@pytest.fixture
-def nation(tmp_path: Path) -> Iterator[Network]:
-    network = Network(tmp_path)
-    try:
-        network.add(CENTRAL)
-        for unit in vn_provinces():
-            network.add(f"VN-{unit.code}", partitions=(unit.code,))
-        yield network
-    finally:
-        network.close()
+#: Every province of the country (post-2025 units): node -> province code.
+ALL_PROVINCES = {f"VN-{unit.code}": unit.code for unit in vn_provinces()}
+
+
+def in_process_nation(root: Path) -> Network:
+    network = Network(root)
+    network.add(CENTRAL)
+    for node_id, code in ALL_PROVINCES.items():
+        network.add(node_id, partitions=(code,))
+    return network
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(wire, marks=[pytest.mark.nats] if wire == "nats" else []) for wire in WIRES
+    ]
+)
+def nation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Network]:
+    """Central and all 34 provinces, linked in process, through 35 gateways or over NATS."""
+    if request.param == "http":
+        yield from over_gateways(tmp_path, ALL_PROVINCES)
+    elif request.param == "nats":
+        yield from over_nats(
+            tmp_path, request.getfixturevalue("nats_url"), in_process_nation(tmp_path)
+        )
+    else:
+        network = in_process_nation(tmp_path)
+        try:
+            yield network
+        finally:
+            network.close()
 
 
 def test_fan_out_to_34_provinces_with_a_tenth_offline(nation: Network) -> None:
