@@ -49,7 +49,16 @@ class Loop:
             served = asyncio.run_coroutine_threadsafe(
                 serve_gateway(node, ready=ready, stop=stop), self.loop
             )
-            await asyncio.wait_for(ready.wait(), 30)
+            waiting = asyncio.ensure_future(ready.wait())
+            await asyncio.wait(
+                {waiting, asyncio.wrap_future(served)},
+                timeout=30,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not ready.is_set():
+                waiting.cancel()
+                served.result(timeout=0)  # the gateway's own error (a port taken, …)
+                raise TimeoutError(f"the gateway of {node.node_id} did not start in 30 s")
             return served
 
         served: Future[None] = self.run(start())
