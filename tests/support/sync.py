@@ -120,18 +120,21 @@ class Network:
             sync.node.close()
 
 
-def national_network(root: Path) -> Network:
-    """Return central and the three provinces of the demo (the caller closes it)."""
+def national_network(root: Path, provinces: dict[str, str] = PROVINCES) -> Network:
+    """Return central and provinces (node -> province code; by default the demo's three).
+
+    The caller closes it.
+    """
     network = Network(root)
     network.add(CENTRAL)
-    for node_id, province in PROVINCES.items():
+    for node_id, province in provinces.items():
         network.add(node_id, partitions=(province,))
     return network
 
 
-def national(root: Path) -> Iterator[Network]:
-    """Yield central and the three provinces of the demo."""
-    network = national_network(root)
+def national(root: Path, provinces: dict[str, str] = PROVINCES) -> Iterator[Network]:
+    """Yield central and provinces (by default the three provinces of the demo)."""
+    network = national_network(root, provinces)
     try:
         yield network
     finally:

@@ -7,7 +7,7 @@ then goes from the province's gateway to central's over mutual TLS, signed, chec
 against the grant and audited, as in production. ``over_nats`` serves central's sync
 on a NATS server with its own stream, and each round connects to it.
 
-The fault scenarios run on both, as on the in-process link.
+The fault scenarios run on both, as on the in-process link (``on_wire``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import nats
+import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from tests.support.pair import Loop, _settings
 from tests.support.ports import free_port
-from tests.support.sync import CENTRAL, PROVINCES, Network, national_network
+from tests.support.sync import CENTRAL, PROVINCES, Network, national, national_network
 
 from lienthong.exchange.directory.models import Level
 from lienthong.exchange.gateway.server import serve_gateway
@@ -34,8 +35,24 @@ from lienthong.sync.setup import open_sync
 from lienthong.sync.transports.http import PURPOSE, GatewayTransport
 from lienthong.sync.transports.nats import NatsCentral, NatsNames, NatsTransport, remove
 
-#: The wires a fault scenario runs over.
-WIRES = ("in-process", "http", "nats")
+#: The wires a fault scenario runs over, as fixture parameters (NATS tests are marked).
+WIRES = [
+    pytest.param("in-process"),
+    pytest.param("http"),
+    pytest.param("nats", marks=pytest.mark.nats),
+]
+
+
+def on_wire(
+    request: pytest.FixtureRequest, root: Path, provinces: dict[str, str] = PROVINCES
+) -> Iterator[Network]:
+    """Yield central and provinces linked over the wire a fixture is parametrized with."""
+    if request.param == "http":
+        yield from over_gateways(root, provinces)
+    elif request.param == "nats":
+        yield from over_nats(root, request.getfixturevalue("nats_url"), provinces)
+    else:
+        yield from national(root, provinces)
 
 
 #: Central's sync subsystem and the service the provinces call.
@@ -215,11 +232,10 @@ class NatsService:
             await nc.close()
 
 
-def over_nats(root: Path, url: str, network: Network | None = None) -> Iterator[Network]:
-    """Yield a network (by default central and the three provinces), central's sync served
-    on NATS and every round over it."""
+def over_nats(root: Path, url: str, provinces: dict[str, str] = PROVINCES) -> Iterator[Network]:
+    """Yield central and provinces, central's sync served on NATS, every round over it."""
     names = NatsNames.namespaced(f"test_{uuid.uuid4().hex[:12]}")
-    network = network or national_network(root)
+    network = national_network(root, provinces)
     loop = Loop()
     service = NatsService(network, url, names, loop)
 

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.support.sync import CENTRAL, PROVINCES, Network, national
+from tests.support.sync import CENTRAL, PROVINCES, Network
 from tests.support.sync_crash import (
     Crash,
+    Outcome,
     StatementCount,
     dispose,
     piped,
@@ -44,7 +45,7 @@ from tests.support.sync_invariants import (
     sync_round,
     violations,
 )
-from tests.support.sync_wire import WIRES, NatsWire, over_gateways, over_nats
+from tests.support.sync_wire import WIRES, NatsWire, on_wire
 
 from lienthong.errors import LienthongError
 from lienthong.store.models import change_log, current_records, records
@@ -173,19 +174,10 @@ def offline_round(sync: SyncNode) -> None:
         asyncio.run(sync_once(sync, Unreachable()))
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(wire, marks=[pytest.mark.nats] if wire == "nats" else []) for wire in WIRES
-    ]
-)
+@pytest.fixture(params=WIRES)
 def network(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Network]:
     """Central and three provinces, linked in process, through the gateways or over NATS."""
-    if request.param == "http":
-        yield from over_gateways(tmp_path)
-    elif request.param == "nats":
-        yield from over_nats(tmp_path, request.getfixturevalue("nats_url"))
-    else:
-        yield from national(tmp_path)
+    yield from on_wire(request, tmp_path)
 
 
 #: For the scenarios that need to reach into the link itself (a child process, a count).
@@ -255,6 +247,17 @@ def seed_network(network: Network) -> None:
     converge(network)
 
 
+def heal_and_check(network: Network, plan: KillPlan, outcome: Outcome) -> None:
+    """After the kill: the stores reopened as they were left, the next rounds heal them."""
+    assert outcome.exitcode in (0, -signal.SIGKILL), f"the child failed: {outcome}"
+    if plan.crash.trigger == "statement":  # calibrated below to land inside the work
+        assert outcome.killed, f"the child finished before statement {plan.crash.at}"
+    dispose(network)
+    ledger = LinkLedger(network)
+    converge(network, ledger=ledger, limit=5)
+    assert_invariants(network, ledger=ledger)
+
+
 @in_process_only
 @pytest.mark.parametrize("seed", KILL_SEEDS)
 def test_a_node_killed_mid_sync_loses_nothing_acknowledged_once_healed(
@@ -285,15 +288,7 @@ def test_a_node_killed_mid_sync_loses_nothing_acknowledged_once_healed(
             crash=plan.crash,
             victim=CENTRAL,
         )
-    assert outcome.exitcode in (0, -signal.SIGKILL), f"the child failed: {outcome}"
-    if plan.crash.trigger == "statement":  # calibrated below to land inside the work
-        assert outcome.killed, f"the child finished before statement {plan.crash.at}"
-
-    # The stores are reopened as they were left; the next rounds heal the network.
-    dispose(network)
-    ledger = LinkLedger(network)
-    converge(network, ledger=ledger, limit=5)
-    assert_invariants(network, ledger=ledger)
+    heal_and_check(network, plan, outcome)
     assert time.monotonic() - started < 15
 
 
@@ -352,14 +347,7 @@ def test_a_node_killed_mid_sync_over_the_wire_loses_nothing_acknowledged_once_he
             victim=CENTRAL,
         )
         central.start()
-    assert outcome.exitcode in (0, -signal.SIGKILL), f"the child failed: {outcome}"
-    if plan.crash.trigger == "statement":
-        assert outcome.killed, f"the child finished before statement {plan.crash.at}"
-
-    dispose(network)
-    ledger = LinkLedger(network)
-    converge(network, ledger=ledger, limit=5)
-    assert_invariants(network, ledger=ledger)
+    heal_and_check(network, plan, outcome)
     assert time.monotonic() - started < 40
 
 
@@ -762,33 +750,10 @@ def test_a_change_request_to_a_record_central_owns_is_decided(network: Network) 
 ALL_PROVINCES = {f"VN-{unit.code}": unit.code for unit in vn_provinces()}
 
 
-def in_process_nation(root: Path) -> Network:
-    network = Network(root)
-    network.add(CENTRAL)
-    for node_id, code in ALL_PROVINCES.items():
-        network.add(node_id, partitions=(code,))
-    return network
-
-
-@pytest.fixture(
-    params=[
-        pytest.param(wire, marks=[pytest.mark.nats] if wire == "nats" else []) for wire in WIRES
-    ]
-)
+@pytest.fixture(params=WIRES)
 def nation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Network]:
     """Central and all 34 provinces, linked in process, through 35 gateways or over NATS."""
-    if request.param == "http":
-        yield from over_gateways(tmp_path, ALL_PROVINCES)
-    elif request.param == "nats":
-        yield from over_nats(
-            tmp_path, request.getfixturevalue("nats_url"), in_process_nation(tmp_path)
-        )
-    else:
-        network = in_process_nation(tmp_path)
-        try:
-            yield network
-        finally:
-            network.close()
+    yield from on_wire(request, tmp_path, ALL_PROVINCES)
 
 
 def test_fan_out_to_34_provinces_with_a_tenth_offline(nation: Network) -> None:
