@@ -251,6 +251,37 @@ def record_of(row: Any) -> Record:
     )
 
 
+#: The columns of a row of ``records``, in the order ``version_row`` gives their values.
+VERSION_COLUMNS: Final = (
+    "record_type",
+    "record_id",
+    "version",
+    "schema_version",
+    "owner_node",
+    "partition_key",
+    "content",
+    "content_hash",
+    "recorded_at",
+    "deleted",
+)
+
+
+def version_row(record: Record) -> tuple[Any, ...]:
+    """Return the values of a record version's row of ``records`` (``VERSION_COLUMNS``)."""
+    return (
+        record.record_type,
+        record.record_id,
+        record.version,
+        record.schema_version,
+        record.owner_node,
+        record.partition,
+        record.content,
+        record.content_hash,
+        record.recorded_at,
+        record.deleted,
+    )
+
+
 def pointer_of(record: Record) -> dict[str, Any]:
     """Return the columns of a record's current pointer that follow its version."""
     return {
@@ -923,22 +954,8 @@ class RecordStore:
             dialects.insert_rows(
                 self._connection,
                 _records,
-                _RECORD_COLUMNS,
-                [
-                    (
-                        record.record_type,
-                        record.record_id,
-                        record.version,
-                        record.schema_version,
-                        record.owner_node,
-                        record.partition,
-                        record.content,
-                        record.content_hash,
-                        record.recorded_at,
-                        record.deleted,
-                    )
-                    for record in records
-                ],
+                VERSION_COLUMNS,
+                [version_row(record) for record in records],
             )
             self._replace_index(writes, resource_ids, indexes)
             changelog.append(self._connection, entries)
@@ -1015,30 +1032,20 @@ class RecordStore:
         replaced = [
             rid for write, rid in zip(writes, resource_ids, strict=True) if write.current_id
         ]
-        for slot, table in enumerate(models.SEARCH_TABLES):
+        for table in models.SEARCH_TABLES:
             for chunk in _chunks(replaced):
                 self._connection.execute(table.delete().where(table.c.resource_id.in_(chunk)))
-            rows = [
-                (rid, *row)
-                for rid, index in zip(resource_ids, indexes, strict=True)
-                for row in index[slot]
-            ]
-            if rows:
-                dialects.insert_rows(self._connection, table, _INDEX_COLUMNS[slot], rows)
+        insert_index_rows(self._connection, list(zip(resource_ids, indexes, strict=True)))
 
 
-_RECORD_COLUMNS: Final = (
-    "record_type",
-    "record_id",
-    "version",
-    "schema_version",
-    "owner_node",
-    "partition_key",
-    "content",
-    "content_hash",
-    "recorded_at",
-    "deleted",
-)
 _INDEX_COLUMNS: Final = tuple(
     ("resource_id", *search.INDEX_COLUMNS[table]) for table in models.SEARCH_TABLES
 )
+
+
+def insert_index_rows(connection: Connection, indexed: Sequence[tuple[int, IndexRows]]) -> None:
+    """Insert the search rows of current records (by resource id), table by table."""
+    for slot, table in enumerate(models.SEARCH_TABLES):
+        rows = [(resource_id, *row) for resource_id, index in indexed for row in index[slot]]
+        if rows:
+            dialects.insert_rows(connection, table, _INDEX_COLUMNS[slot], rows)

@@ -22,7 +22,15 @@ from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.store import changelog, dialects, models, search
 from lienthong.store.events import Event, RecordCreated, RecordDeleted, RecordUpdated
-from lienthong.store.records import CHUNK, Record, event_of, pointer_of
+from lienthong.store.records import (
+    CHUNK,
+    VERSION_COLUMNS,
+    Record,
+    event_of,
+    insert_index_rows,
+    pointer_of,
+    version_row,
+)
 from lienthong.store.search import IndexRows
 from lienthong.systems.definition import RecordType
 
@@ -31,9 +39,6 @@ logger = logging.getLogger(__name__)
 _records = models.records
 _current = models.current_records
 _NO_INDEX: Final[IndexRows] = ([], [], [], [], [])
-_INDEX_COLUMNS: Final = tuple(
-    ("resource_id", *search.INDEX_COLUMNS[table]) for table in models.SEARCH_TABLES
-)
 _log = models.change_log
 #: An origin's applied sequence numbers in a span: one range scan of the primary key.
 _APPLIED_SPAN: Final = select(_log.c.sequence).where(
@@ -59,18 +64,6 @@ _MOVE: Final = (
         recorded_at=bindparam("new_recorded_at", type_=_current.c.recorded_at.type),
         deleted=bindparam("new_deleted", type_=_current.c.deleted.type),
     )
-)
-_VERSION_COLUMNS: Final = (
-    "record_type",
-    "record_id",
-    "version",
-    "schema_version",
-    "owner_node",
-    "partition_key",
-    "content",
-    "content_hash",
-    "recorded_at",
-    "deleted",
 )
 
 
@@ -237,22 +230,8 @@ class ReplicaStore:
         dialects.insert_new_rows(
             self._connection,
             _records,
-            _VERSION_COLUMNS,
-            [
-                (
-                    record.record_type,
-                    record.record_id,
-                    record.version,
-                    record.schema_version,
-                    record.owner_node,
-                    record.partition,
-                    record.content,
-                    record.content_hash,
-                    record.recorded_at,
-                    record.deleted,
-                )
-                for record in records
-            ],
+            VERSION_COLUMNS,
+            [version_row(record) for record in records],
             key=("record_type", "record_id", "version"),
         )
 
@@ -333,7 +312,4 @@ class ReplicaStore:
             (resource_id, self._index(record))
             for resource_id, record in [*moved, *zip(keys, created, strict=True)]
         ]
-        for slot, table in enumerate(models.SEARCH_TABLES):
-            values = [(resource_id, *row) for resource_id, index in indexed for row in index[slot]]
-            if values:
-                dialects.insert_rows(self._connection, table, _INDEX_COLUMNS[slot], values)
+        insert_index_rows(self._connection, indexed)
