@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.store.models import change_log, current_records
+from lienthong.store.records import Record
 from lienthong.sync.keys import unknown_node
 from lienthong.sync.service import (
     PullRequest,
@@ -244,6 +245,21 @@ def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
         uow.commit()
 
 
+def rewrite(
+    sync: SyncNode, record_type: str, record_id: str, content: dict[str, Any], *, expected: int
+) -> Record:
+    """Write a new version of a record the node owns, over version ``expected``."""
+    with sync.node.unit_of_work() as uow:
+        written = uow.records.update(
+            record_type=record_type,
+            record_id=record_id,
+            content=content,
+            expected_version=expected,
+        )
+        uow.commit()
+    return written
+
+
 def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
     return sample_person(
         pin=pin,
@@ -264,6 +280,22 @@ def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | 
             )
         ).first()
     return None if row is None else (row.version, row.owner_node)
+
+
+def current(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str, str] | None:
+    """The version, owner and content hash of a record's current version at a node, or None."""
+    with sync.node.engine.connect() as connection:
+        row = connection.execute(
+            select(
+                current_records.c.version,
+                current_records.c.owner_node,
+                current_records.c.content_hash,
+            ).where(
+                current_records.c.record_type == record_type,
+                current_records.c.record_id == record_id,
+            )
+        ).first()
+    return None if row is None else (row.version, row.owner_node, row.content_hash)
 
 
 def log_size(sync: SyncNode) -> int:

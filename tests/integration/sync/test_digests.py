@@ -13,7 +13,17 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from tests.integration.store.backends import fresh_postgres_database
-from tests.support.sync import CENTRAL, PROVINCES, InProcess, Network, national
+from tests.support.sync import (
+    CENTRAL,
+    PROVINCES,
+    InProcess,
+    Network,
+    current,
+    national,
+    person_in,
+    rewrite,
+    write,
+)
 
 from lienthong.node import open_node
 from lienthong.store.models import change_log, current_records, records
@@ -21,7 +31,7 @@ from lienthong.sync import digests as convergence
 from lienthong.sync.digests import Digest, Leaf, bucket_of, verify_nodes
 from lienthong.sync.service import SyncNode, Transport, sync_once
 from lienthong.systems.core import core_registry
-from lienthong.systems.core.samples import sample_budget_unit, sample_person
+from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
 HCM_COMMUNE = "25747"
@@ -57,22 +67,6 @@ def run(network: Network, node_id: str) -> None:
     # InProcess.peer is a read-only property where Transport declares an attribute.
     transport = cast(Transport, InProcess(network.nodes[CENTRAL], caller=node_id))
     asyncio.run(sync_once(network.nodes[node_id], transport))
-
-
-def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
-    return sample_person(
-        pin=pin,
-        spouse_pin=None,
-        birth_date="1990-03-15",
-        permanent_residence={"commune": commune, "line": "Số 1"},
-        **overrides,
-    )
-
-
-def write(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
-    with sync.node.unit_of_work() as uow:
-        uow.records.create(record_type=record_type, content=content)
-        uow.commit()
 
 
 def ministry(**overrides: Any) -> dict[str, Any]:
@@ -115,18 +109,6 @@ def where(table: Any, record_type: str, record_id: str) -> Any:
     return (table.c.record_type == record_type) & (table.c.record_id == record_id)
 
 
-def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str, str] | None:
-    with sync.node.engine.connect() as connection:
-        row = connection.execute(
-            select(
-                current_records.c.version,
-                current_records.c.owner_node,
-                current_records.c.content_hash,
-            ).where(where(current_records, record_type, record_id))
-        ).first()
-    return None if row is None else (row.version, row.owner_node, row.content_hash)
-
-
 def test_after_sync_central_and_a_province_hold_equal_digests(network: Network) -> None:
     synced(network)
     central, hcm = network.nodes[CENTRAL], network.nodes["VN-79"]
@@ -160,7 +142,7 @@ def test_a_lost_current_record_is_located_to_its_bucket_and_record_and_repaired(
     """The steps the CLI and the HTTP endpoint take, one function at a time."""
     synced(network)
     central, hcm = network.nodes[CENTRAL], network.nodes["VN-79"]
-    before = held(hcm, "Person", MOVER_PIN)
+    before = current(hcm, "Person", MOVER_PIN)
     behind_syncs_back(
         hcm, current_records.delete().where(where(current_records, "Person", MOVER_PIN))
     )
@@ -186,7 +168,7 @@ def test_a_lost_current_record_is_located_to_its_bucket_and_record_and_repaired(
     report = convergence.repair(hcm, keys=[("Person", MOVER_PIN)], versions=versions)
 
     assert (report.differing, report.repaired, report.left) == (1, 1, ())
-    assert held(hcm, "Person", MOVER_PIN) == before
+    assert current(hcm, "Person", MOVER_PIN) == before
     assert digests_of(central, hcm) == digests_of(hcm, hcm)
     with hcm.node.unit_of_work(read_only=True) as uow:  # searchable again
         found = uow.records.search(record_type="Person", where={"name": "nguyen van an"})
@@ -198,7 +180,7 @@ def test_a_lost_current_record_is_located_to_its_bucket_and_record_and_repaired(
 def test_an_altered_content_hash_is_found_and_repaired_from_the_owner(network: Network) -> None:
     synced(network)
     central, hcm = network.nodes[CENTRAL], network.nodes["VN-79"]
-    true = held(hcm, "BudgetUnit", MINISTRY)
+    true = current(hcm, "BudgetUnit", MINISTRY)
     behind_syncs_back(
         hcm,
         update(current_records)
@@ -217,7 +199,7 @@ def test_an_altered_content_hash_is_found_and_repaired_from_the_owner(network: N
 
     assert (repaired.differing, repaired.repaired, repaired.left) == (1, 1, ())
     assert repaired.converged
-    assert held(hcm, "BudgetUnit", MINISTRY) == true
+    assert current(hcm, "BudgetUnit", MINISTRY) == true
     assert verify_nodes(central, hcm, repair=False).converged
 
 
@@ -255,7 +237,7 @@ def test_the_owner_that_lost_its_own_current_record_gets_it_back_from_central(
 ) -> None:
     synced(network)
     central, an_giang = network.nodes[CENTRAL], network.nodes["VN-91"]
-    true = held(an_giang, "Person", AG_PIN)
+    true = current(an_giang, "Person", AG_PIN)
     behind_syncs_back(
         an_giang, current_records.delete().where(where(current_records, "Person", AG_PIN))
     )
@@ -263,24 +245,17 @@ def test_the_owner_that_lost_its_own_current_record_gets_it_back_from_central(
     report = verify_nodes(an_giang, central, repair=True)
 
     assert (report.differing, report.repaired, report.converged) == (1, 1, True)
-    assert held(an_giang, "Person", AG_PIN) == true
+    assert current(an_giang, "Person", AG_PIN) == true
 
 
 def test_a_newer_version_at_the_receiver_is_reported_not_overwritten(network: Network) -> None:
     synced(network)
     central, hcm = network.nodes[CENTRAL], network.nodes["VN-79"]
-    first = held(central, "BudgetUnit", MINISTRY)
+    first = current(central, "BudgetUnit", MINISTRY)
     assert first is not None
-    with central.node.unit_of_work() as uow:
-        uow.records.update(
-            record_type="BudgetUnit",
-            record_id=MINISTRY,
-            content=ministry(name="Bộ Tài chính (sửa)"),
-            expected_version=1,
-        )
-        uow.commit()
+    rewrite(central, "BudgetUnit", MINISTRY, ministry(name="Bộ Tài chính (sửa)"), expected=1)
     run(network, "VN-79")
-    second = held(hcm, "BudgetUnit", MINISTRY)
+    second = current(hcm, "BudgetUnit", MINISTRY)
     # Central, the owner, loses its newer current version: it points at the first again.
     behind_syncs_back(
         central,
@@ -295,7 +270,7 @@ def test_a_newer_version_at_the_receiver_is_reported_not_overwritten(network: Ne
     [left] = report.left
     assert (left.node, left.record_id, left.reason) == ("VN-79", MINISTRY, "newer_here")
     assert left.message("en").startswith("This node holds a newer version than the source.")
-    assert held(hcm, "BudgetUnit", MINISTRY) == second
+    assert current(hcm, "BudgetUnit", MINISTRY) == second
 
 
 def test_a_version_held_under_another_change_log_entry_is_reported_not_overwritten(
@@ -316,7 +291,7 @@ def test_a_version_held_under_another_change_log_entry_is_reported_not_overwritt
     assert [(item.node, item.record_id, item.reason) for item in report.left] == [
         ("VN-79", MOVER_PIN, "other_entry")
     ]
-    assert held(hcm, "Person", MOVER_PIN) is None
+    assert current(hcm, "Person", MOVER_PIN) is None
     assert report.to_json()["left"][0]["reason"] == "other_entry"
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.support.sync import CENTRAL, PROVINCES, Network
+from tests.support.sync import CENTRAL, PROVINCES, Network, current
+from tests.support.sync import write as create
 from tests.support.sync_crash import (
     Crash,
     Outcome,
@@ -97,12 +98,6 @@ def national_unit(code: str, name: str) -> dict[str, Any]:
     return {"code": code, "name": name, "level": "central", "parent": None}
 
 
-def create(sync: SyncNode, record_type: str, content: dict[str, Any]) -> None:
-    with sync.node.unit_of_work() as uow:
-        uow.records.create(record_type=record_type, content=content)
-        uow.commit()
-
-
 def update_person(sync: SyncNode, serial: int, **overrides: Any) -> int:
     """Rewrite a person the node owns under a new name; return the new version."""
     with sync.node.unit_of_work() as uow:
@@ -133,22 +128,6 @@ def request_rename(sync: SyncNode, serial: int, name: str) -> requests.ChangeReq
         )
         uow.commit()
     return request
-
-
-def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str, str] | None:
-    """The version, owner and content hash of a record's current version at a node."""
-    with sync.node.engine.connect() as connection:
-        row = connection.execute(
-            select(
-                current_records.c.version,
-                current_records.c.owner_node,
-                current_records.c.content_hash,
-            ).where(
-                current_records.c.record_type == record_type,
-                current_records.c.record_id == record_id,
-            )
-        ).first()
-    return None if row is None else (row.version, row.owner_node, row.content_hash)
 
 
 def decision(sync: SyncNode, request_id: str) -> requests.ChangeDecisionContent | None:
@@ -445,7 +424,7 @@ def test_a_partition_of_days_with_writes_on_both_sides_heals_without_loss(
     assert ledger.resent() == []  # nothing was lost on the way: nothing sent twice
     for node_id in names:
         for step in range(12):
-            assert held(network.nodes[node_id], "BudgetUnit", f"{2000000 + step}") is not None
+            assert current(network.nodes[node_id], "BudgetUnit", f"{2000000 + step}") is not None
     for requester, request_id in asked:
         found = decision(network.nodes[requester], request_id)
         assert found is not None
@@ -512,14 +491,14 @@ def test_an_owner_and_a_non_owner_editing_one_record_give_exactly_one_outcome(
     else:
         assert (found.code, bool(found.message)) == ("store.version_conflict", True)
         winner = "Nguyễn Văn Cường"
-    expected = held(an_giang, "Person", pin(1))
+    expected = current(an_giang, "Person", pin(1))
     assert expected is not None and expected[:2] == (2, "VN-91")
     with an_giang.node.unit_of_work(read_only=True) as uow:
         assert uow.records.get(record_type="Person", record_id=pin(1)).content["full_name"] == (
             winner
         )
     for node_id in (CENTRAL, "VN-79"):
-        assert held(network.nodes[node_id], "Person", pin(1)) == expected
+        assert current(network.nodes[node_id], "Person", pin(1)) == expected
     assert_invariants(network, ledger=ledger)
 
 
@@ -572,9 +551,9 @@ def test_clocks_ten_minutes_apart_change_nothing(network: Network, seed: int) ->
         )
     # Written on a slower clock: never recorded before the version it follows.
     assert times[3] >= times[2]
-    assert held(central, "Person", pin(1)) == held(hcm, "Person", pin(1))
-    assert held(central, "Person", pin(1)) is not None
-    assert held(central, "Person", pin(1))[:2] == (3, "VN-79")  # type: ignore[index]
+    assert current(central, "Person", pin(1)) == current(hcm, "Person", pin(1))
+    assert current(central, "Person", pin(1)) is not None
+    assert current(central, "Person", pin(1))[:2] == (3, "VN-79")  # type: ignore[index]
     found = decision(hcm, request.request_id)
     assert found is not None and found.outcome == "accepted"
 
@@ -654,8 +633,8 @@ def test_a_province_restored_from_an_older_copy_recovers_its_entries(
     converge(network, ledger=ledger)
 
     assert_invariants(network, ledger=ledger)
-    assert held(an_giang, "Person", pin(4004)) is not None
-    assert held(an_giang, "Person", pin(4104)) is not None
+    assert current(an_giang, "Person", pin(4004)) is not None
+    assert current(an_giang, "Person", pin(4104)) is not None
 
 
 def test_a_province_restored_from_an_older_copy_recovers_its_writes_for_others(
@@ -672,7 +651,7 @@ def test_a_province_restored_from_an_older_copy_recovers_its_writes_for_others(
     converge(network, limit=3)
 
     assert_invariants(network)
-    assert held(an_giang, "Person", pin(4300)) is not None
+    assert current(an_giang, "Person", pin(4300)) is not None
     assert decision(an_giang, request.request_id) is not None
 
 
@@ -697,7 +676,7 @@ def test_central_restored_from_an_older_copy_gets_the_provinces_entries_again(
     converge(network, ledger=ledger, limit=3)
 
     assert_invariants(network, ledger=ledger)
-    assert held(central, "Person", pin(6023)) is not None
+    assert current(central, "Person", pin(6023)) is not None
 
 
 @pytest.mark.xfail(
@@ -726,9 +705,9 @@ def test_central_restored_from_an_older_copy_recovers_its_own_writes(
 
     found = violations(network)
     assert found == [], found
-    assert held(central, "BudgetUnit", "1000010") is not None
+    assert current(central, "BudgetUnit", "1000010") is not None
     for node_id in PROVINCES:
-        assert held(network.nodes[node_id], "BudgetUnit", "1000011") is not None
+        assert current(network.nodes[node_id], "BudgetUnit", "1000011") is not None
 
 
 def test_a_change_request_to_a_record_central_owns_is_decided(network: Network) -> None:
@@ -775,7 +754,7 @@ def test_fan_out_to_34_provinces_with_a_tenth_offline(nation: Network) -> None:
 
     converge(nation, ledger=ledger, offline=offline)
     for node_id in names:
-        has = held(nation.nodes[node_id], "BudgetUnit", "1000020") is not None
+        has = current(nation.nodes[node_id], "BudgetUnit", "1000020") is not None
         assert has == (node_id not in offline), node_id
     for node_id in sorted(offline):  # cut off, they go on writing
         index = names.index(node_id)
@@ -788,7 +767,7 @@ def test_fan_out_to_34_provinces_with_a_tenth_offline(nation: Network) -> None:
     assert_invariants(nation, ledger=ledger)
     assert ledger.resent() == []
     for node_id in names:
-        assert held(nation.nodes[node_id], "BudgetUnit", "1000029") is not None
+        assert current(nation.nodes[node_id], "BudgetUnit", "1000029") is not None
         index = names.index(node_id)
         left = names[(index - 1) % len(names)]
-        assert held(nation.nodes[node_id], "Person", pin(10 * names.index(left) + 2)) is not None
+        assert current(nation.nodes[node_id], "Person", pin(10 * names.index(left) + 2)) is not None

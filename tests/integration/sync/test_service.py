@@ -18,6 +18,7 @@ from tests.support.sync import (
     log_size,
     national,
     person_in,
+    rewrite,
     write,
 )
 
@@ -223,14 +224,13 @@ def test_a_stale_change_request_is_rejected_with_the_reason(network: Network) ->
         )
         uow.commit()
     # Meanwhile the owner changes the record itself.
-    with an_giang.node.unit_of_work() as uow:
-        uow.records.update(
-            record_type="Person",
-            record_id=AG_PIN,
-            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Cường"),
-            expected_version=1,
-        )
-        uow.commit()
+    rewrite(
+        an_giang,
+        "Person",
+        AG_PIN,
+        person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Cường"),
+        expected=1,
+    )
 
     run(network, "VN-79")
     run(network, "VN-91")
@@ -265,14 +265,14 @@ def test_a_person_who_moves_province_is_transferred_and_retired_at_the_old_owner
 
     assert moved.retired == 0  # its own write: retired when it leaves, below
     assert held(hcm, "Person", AG_PIN) == (2, "VN-79")
-    with hcm.node.unit_of_work() as uow:  # the new owner may write it now
-        uow.records.update(
-            record_type="Person",
-            record_id=AG_PIN,
-            content=person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
-            expected_version=2,
-        )
-        uow.commit()
+    # The new owner may write it now.
+    rewrite(
+        hcm,
+        "Person",
+        AG_PIN,
+        person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+        expected=2,
+    )
     run(network, "VN-79")
     run(network, "VN-91")
     assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (3, "VN-79")
@@ -369,14 +369,13 @@ def test_an_owner_on_an_older_schema_keeps_newer_fields_when_it_updates(
     # Handed to An Giang by a node on schema 2.
     apply_batch(an_giang, batch=from_schema_2(an_giang, owner="VN-91"), peer=CENTRAL)
 
-    with an_giang.node.unit_of_work() as uow:
-        written = uow.records.update(
-            record_type="Person",
-            record_id=AG_PIN,
-            content=person_in(AN_GIANG_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
-            expected_version=1,
-        )
-        uow.commit()
+    written = rewrite(
+        an_giang,
+        "Person",
+        AG_PIN,
+        person_in(AN_GIANG_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
+        expected=1,
+    )
 
     assert written.content["biometric_reference"] == "bio-2027-000123"
     assert written.content["full_name"] == "Nguyễn Văn Bình"
@@ -391,14 +390,13 @@ def test_a_new_province_starts_from_a_snapshot_while_changes_keep_flowing(
     for pin in pins:
         write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, pin))
     for pin in pins[:6]:  # superseded versions a snapshot need not carry
-        with an_giang.node.unit_of_work() as uow:
-            uow.records.update(
-                record_type="Person",
-                record_id=pin,
-                content=person_in(AN_GIANG_COMMUNE, pin, full_name="Lê Thị Hoa"),
-                expected_version=1,
-            )
-            uow.commit()
+        rewrite(
+            an_giang,
+            "Person",
+            pin,
+            person_in(AN_GIANG_COMMUNE, pin, full_name="Lê Thị Hoa"),
+            expected=1,
+        )
     run(network, "VN-91")
     newcomer = network.add("VN-91b", partitions=("91",))
 
