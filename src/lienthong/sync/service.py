@@ -10,6 +10,7 @@ the transport, not a broker's duplicate window — is what makes delivery exactl
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,15 @@ class PullRequest:
             "recover": self.recover,
             "snapshot": self.snapshot,
         }
+
+    @classmethod
+    def decode(cls, data: bytes) -> PullRequest:
+        """Read a request as it arrives on the wire (JSON bytes)."""
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            raise _bad_request(N_("it is not JSON")) from None
+        return cls.from_json(parsed)
 
     @classmethod
     def from_json(cls, data: Any) -> PullRequest:

@@ -8,7 +8,6 @@ cursors it may pull with.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Final
 
@@ -93,15 +92,7 @@ def install(
         return json_response({"cursor": reply.cursor, "applied": reply.applied})
 
     async def pull(request: Request, node: Annotated[str, Depends(PeerNode())]) -> Response:
-        try:
-            wanted = PullRequest.from_json(json.loads(await _body(request)))
-        except ValueError:
-            raise LienthongError(
-                "sync.bad_request",
-                N_("The sync request is invalid: {reason}. Check the sending node's version."),
-                field="request",
-                reason="not JSON",
-            ) from None
+        wanted = PullRequest.decode(await _body(request))
         data = await run_in_threadpool(serve_pull, app.state.sync(), request=wanted, caller=node)
         return Response(data, media_type="application/json")
 

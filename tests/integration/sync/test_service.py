@@ -29,7 +29,7 @@ from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.digests import verify_nodes
-from lienthong.sync.service import Round, SyncNode, apply_batch, sync_once
+from lienthong.sync.service import PullRequest, Round, SyncNode, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
@@ -420,3 +420,10 @@ def test_a_new_province_starts_from_a_snapshot_while_changes_keep_flowing(
     assert held(newcomer, "Person", pins[0]) == (2, "VN-91")
     assert held(newcomer, "Person", "091090000099") == (1, "VN-91")
     assert verify_nodes(newcomer, network.nodes[CENTRAL], repair=False).converged
+
+
+def test_a_pull_request_that_is_not_json_is_refused_as_a_bad_request() -> None:
+    with pytest.raises(LienthongError) as refused:
+        PullRequest.decode(b"LTSYNC1 not a request")
+
+    assert (refused.value.code, refused.value.field) == ("sync.bad_request", "request")

@@ -462,21 +462,10 @@ class NatsCentral:
         if not msg.reply or node is None:
             return
         try:
-            request = PullRequest.from_json(json.loads(msg.data))
+            request = PullRequest.decode(msg.data)
             data = await asyncio.to_thread(self._batch_within, request, node)
         except LienthongError as error:
             await self._error(msg, error)
-            return
-        except ValueError:
-            await self._error(
-                msg,
-                LienthongError(
-                    "sync.bad_request",
-                    N_("The sync request is invalid: {reason}. Check the sending node's version."),
-                    field="request",
-                    reason="not JSON",
-                ),
-            )
             return
         except Exception:
             log.exception("sync pull from %s failed", node)
