@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.support.pair import Loop, _settings
 from tests.support.ports import free_port
+from tests.support.sync import CENTRAL, Network
+from tests.support.sync_wire import CENTRAL_SYNC, over_gateways
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.models import audit_log
-from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
-from lienthong.node import Node, open_node
+from lienthong.node import Node
 from lienthong.store.models import current_records
 from lienthong.sync.runner import upstream_link
 from lienthong.sync.service import sync_once
 from lienthong.systems.core.samples import sample_person
 
-CENTRAL_SYNC = "VN/GOV/BCA/sync"
-AN_GIANG_SYNC = "VN/GOV/AGG/sync"
 PIN = "091090000001"
 
 
 class Linked:
-    def __init__(self, central: Node, an_giang: Node, loop: Loop) -> None:
-        self.central, self.an_giang, self.loop = central, an_giang, loop
+    """Central and An Giang of a network served through its gateways (``over_gateways``)."""
+
+    def __init__(self, network: Network) -> None:
+        self.central = network.nodes[CENTRAL].node
+        self.an_giang = network.nodes["VN-91"].node
 
     def sync_round(self, **transport: Any) -> Any:
+        """Run An Giang's round over the link its settings configure, changed as given."""
         sync, link = upstream_link(self.an_giang)
         for name, value in transport.items():
             setattr(link, name, value)
@@ -40,45 +42,13 @@ class Linked:
             finally:
                 await link.close()
 
-        return self.loop.run(once())
+        return asyncio.run(once())
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
-    root: Path = tmp_path_factory.mktemp("sync-http")
-    central_tls, an_giang_tls = free_port(), free_port()
-    provision(
-        central_and_an_giang(
-            root,
-            central_tls=central_tls,
-            an_giang_tls=an_giang_tls,
-            central_systems=(CENTRAL_SYNC,),
-            an_giang_systems=(AN_GIANG_SYNC,),
-            services=[(f"{CENTRAL_SYNC}/sync", None)],
-            grants=[LocalGrant(AN_GIANG_SYNC, f"{CENTRAL_SYNC}/sync", ("sync",))],
-        )
-    )
-    central = open_node(_settings(root / "central", "VN-central", central_tls))
-    an_giang = open_node(
-        _settings(
-            root / "an-giang",
-            "VN-91",
-            an_giang_tls,
-            directory_url=f"https://127.0.0.1:{central_tls}/directory",
-            sync_upstream=f"{CENTRAL_SYNC}/sync",
-            sync_client=AN_GIANG_SYNC,
-            sync_partitions=["91"],
-        )
-    )
-    loop = Loop()
-    try:
-        loop.serve(central)
-        loop.serve(an_giang)
-        yield Linked(central, an_giang, loop)
-    finally:
-        loop.close()
-        central.close()
-        an_giang.close()
+    for network in over_gateways(tmp_path_factory.mktemp("sync-http")):
+        yield Linked(network)
 
 
 def held(node: Node, record_id: str) -> int | None:
