@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Connection
 
 from lienthong.errors import LienthongError
@@ -36,7 +36,7 @@ from lienthong.store import UnitOfWork, dialects
 from lienthong.store.models import change_log, current_records, records
 from lienthong.store.records import CHUNK, Record
 from lienthong.store.replicas import Replicated
-from lienthong.sync.feed import replicated
+from lienthong.sync.feed import CURRENT_ENTRIES, replicated
 from lienthong.sync.service import SyncNode
 from lienthong.sync.subscriptions import Subscription
 
@@ -513,32 +513,14 @@ def versions_for(connection: Connection, keys: Iterable[RecordKey]) -> dict[Reco
     A record whose current version has no change-log entry here is left out.
     """
     wanted = sorted(set(keys))
-    statement = (
-        select(change_log.c.origin_node, change_log.c.sequence, records)
-        .select_from(
-            _current.join(
-                records,
-                and_(
-                    records.c.record_type == _current.c.record_type,
-                    records.c.record_id == _current.c.record_id,
-                    records.c.version == _current.c.version,
-                ),
-            ).join(
-                change_log,
-                and_(
-                    change_log.c.record_type == records.c.record_type,
-                    change_log.c.record_id == records.c.record_id,
-                    change_log.c.version == records.c.version,
-                ),
-            )
-        )
-        .order_by(change_log.c.origin_node, change_log.c.sequence)
+    statement = CURRENT_ENTRIES.order_by(None).order_by(
+        change_log.c.origin_node, change_log.c.sequence
     )
     found: dict[RecordKey, Replicated] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         rows = connection.execute(
-            statement.where(tuple_(_current.c.record_type, _current.c.record_id).in_(chunk))
+            statement.where(tuple_(change_log.c.record_type, change_log.c.record_id).in_(chunk))
         )
         for row in rows:
             found.setdefault((row.record_type, row.record_id), replicated(row))

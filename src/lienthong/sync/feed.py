@@ -54,7 +54,7 @@ def origins(connection: Connection) -> list[str]:
 
 
 #: Only the entries of versions that are still current: a snapshot.
-_CURRENT_ENTRIES: Final = _ENTRIES.join(
+CURRENT_ENTRIES: Final = _ENTRIES.join(
     current_records,
     and_(
         current_records.c.record_type == change_log.c.record_type,
@@ -72,7 +72,7 @@ def read_origin(
     ``current_only`` skips the entries of versions superseded since: what a new node
     needs to start from (a snapshot), in the same order and ranges as the log.
     """
-    statement = _CURRENT_ENTRIES if current_only else _ENTRIES
+    statement = CURRENT_ENTRIES if current_only else _ENTRIES
     rows = connection.execute(
         statement.where(change_log.c.origin_node == origin, change_log.c.sequence > after).limit(
             limit
