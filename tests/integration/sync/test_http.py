@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.support.ports import free_port
-from tests.support.sync import CENTRAL, Network
+from tests.support.sync import CENTRAL, Network, person_in
 from tests.support.sync_wire import CENTRAL_SYNC, over_gateways
 
 from lienthong.errors import LienthongError
@@ -18,7 +18,6 @@ from lienthong.node import Node
 from lienthong.store.models import current_records
 from lienthong.sync.runner import upstream_link
 from lienthong.sync.service import sync_once
-from lienthong.systems.core.samples import sample_person
 
 PIN = "091090000001"
 
@@ -60,15 +59,7 @@ def held(node: Node, record_id: str) -> int | None:
 
 def test_a_province_pushes_through_both_gateways_and_both_audit_the_calls(linked: Linked) -> None:
     with linked.an_giang.unit_of_work() as uow:
-        uow.records.create(
-            record_type="Person",
-            content=sample_person(
-                pin=PIN,
-                birth_date="1990-03-15",
-                spouse_pin=None,
-                permanent_residence={"commune": "30292", "line": "Số 1"},
-            ),
-        )
+        uow.records.create(record_type="Person", content=person_in("30292", PIN))
         uow.commit()
 
     done = linked.sync_round()

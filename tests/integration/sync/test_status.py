@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import update
-from tests.support.sync import CENTRAL, InProcess, Network, national
+from tests.support.sync import CENTRAL, InProcess, Network, national, person_in, write
 from typer.testing import CliRunner
 
 from lienthong.cli.main import app
@@ -21,7 +21,6 @@ from lienthong.sync import requests
 from lienthong.sync.metrics import SyncCollector
 from lienthong.sync.service import sync_once
 from lienthong.sync.status import sync_status
-from lienthong.systems.core.samples import sample_person
 
 PIN = "091090000001"
 
@@ -32,17 +31,7 @@ def network(tmp_path: Path) -> Iterator[Network]:
 
 
 def register(network: Network, node_id: str, pin: str, commune: str = "30292") -> None:
-    with network.nodes[node_id].node.unit_of_work() as uow:
-        uow.records.create(
-            record_type="Person",
-            content=sample_person(
-                pin=pin,
-                birth_date="1990-03-15",
-                spouse_pin=None,
-                permanent_residence={"commune": commune, "line": "Số 1"},
-            ),
-        )
-        uow.commit()
+    write(network.nodes[node_id], "Person", person_in(commune, pin))
 
 
 def sync_round(network: Network, node_id: str) -> None:
