@@ -23,12 +23,15 @@ from lienthong.store.models import change_log, current_records
 from lienthong.store.records import Record
 from lienthong.sync.keys import unknown_node
 from lienthong.sync.service import (
+    BATCH_SIZE,
     PullRequest,
     PushReply,
+    Round,
     SyncNode,
     Transport,
     accept_push,
     serve_pull,
+    sync_once,
 )
 from lienthong.sync.subscriptions import Subscription
 from lienthong.systems.core import core_registry
@@ -234,6 +237,27 @@ class Faulty:
 
     async def close(self) -> None:
         await self.transport.close()
+
+
+def run_round(
+    network: Network,
+    node_id: str,
+    transport: Transport | None = None,
+    *,
+    limit: int = BATCH_SIZE,
+) -> Round:
+    """Run one round of a province with central, over ``transport`` or the network's wire."""
+    link = transport or network.transport(node_id)
+
+    async def once() -> Round:
+        try:
+            return await sync_once(network.nodes[node_id], link, limit=limit)
+        finally:
+            close = getattr(link, "close", None)
+            if close is not None:
+                await close()
+
+    return asyncio.run(once())
 
 
 # -- what tests write and look at -------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from tests.support.sync import CENTRAL, Network, Service
+from tests.support.sync import CENTRAL, Network, Service, run_round
 
 from lienthong.errors import LienthongError
 from lienthong.sync.service import (
@@ -35,7 +35,6 @@ from lienthong.sync.service import (
     Transport,
     accept_push,
     serve_pull,
-    sync_once,
 )
 
 #: How long either side waits for the other before giving up (a hung child).
@@ -201,16 +200,7 @@ def rounds(
         node_id = order[step % len(order)]
         sync = network.nodes[node_id]
         write(sync, step)
-        asyncio.run(_round(sync, link(node_id), limit=limit))
-
-
-async def _round(sync: SyncNode, transport: Transport, *, limit: int) -> None:
-    try:
-        await sync_once(sync, transport, limit=limit)
-    finally:
-        close = getattr(transport, "close", None)
-        if close is not None:
-            await close()
+        run_round(network, node_id, link(node_id), limit=limit)
 
 
 def serve_until_closed(service: Service, connection: Connection) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -16,12 +15,12 @@ from tests.integration.store.backends import fresh_postgres_database
 from tests.support.sync import (
     CENTRAL,
     PROVINCES,
-    InProcess,
     Network,
     current,
     national,
     person_in,
     rewrite,
+    run_round,
     write,
 )
 
@@ -29,7 +28,7 @@ from lienthong.node import open_node
 from lienthong.store.models import change_log, current_records, records
 from lienthong.sync import digests as convergence
 from lienthong.sync.digests import Digest, Leaf, bucket_of, verify_nodes
-from lienthong.sync.service import SyncNode, Transport, sync_once
+from lienthong.sync.service import SyncNode
 from lienthong.systems.core import core_registry
 from lienthong.systems.core.samples import sample_budget_unit
 
@@ -63,12 +62,6 @@ def network(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Network]
         yield network
 
 
-def run(network: Network, node_id: str) -> None:
-    # InProcess.peer is a read-only property where Transport declares an attribute.
-    transport = cast(Transport, InProcess(network.nodes[CENTRAL], caller=node_id))
-    asyncio.run(sync_once(network.nodes[node_id], transport))
-
-
 def ministry(**overrides: Any) -> dict[str, Any]:
     unit = sample_budget_unit(
         **{
@@ -90,7 +83,7 @@ def synced(network: Network) -> Network:
     write(an_giang, "Person", person_in(HCM_COMMUNE, MOVER_PIN))
     write(network.nodes[CENTRAL], "BudgetUnit", ministry())
     for node_id in ("VN-91", "VN-79", "VN-01"):
-        run(network, node_id)
+        run_round(network, node_id)
     return network
 
 
@@ -173,7 +166,7 @@ def test_a_lost_current_record_is_located_to_its_bucket_and_record_and_repaired(
     with hcm.node.unit_of_work(read_only=True) as uow:  # searchable again
         found = uow.records.search(record_type="Person", where={"name": "nguyen van an"})
         assert [item.record_id for item in found.records] == [MOVER_PIN]
-    run(network, "VN-79")  # sync goes on as before: nothing repeats
+    run_round(network, "VN-79")  # sync goes on as before: nothing repeats
     assert digests_of(central, hcm) == digests_of(hcm, hcm)
 
 
@@ -254,7 +247,7 @@ def test_a_newer_version_at_the_receiver_is_reported_not_overwritten(network: Ne
     first = current(central, "BudgetUnit", MINISTRY)
     assert first is not None
     rewrite(central, "BudgetUnit", MINISTRY, ministry(name="Bộ Tài chính (sửa)"), expected=1)
-    run(network, "VN-79")
+    run_round(network, "VN-79")
     second = current(hcm, "BudgetUnit", MINISTRY)
     # Central, the owner, loses its newer current version: it points at the first again.
     behind_syncs_back(

@@ -19,6 +19,7 @@ from tests.support.sync import (
     national,
     person_in,
     rewrite,
+    run_round,
     write,
 )
 
@@ -29,7 +30,7 @@ from lienthong.store.replicas import Replicated
 from lienthong.sync import requests
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.digests import verify_nodes
-from lienthong.sync.service import PullRequest, Round, SyncNode, apply_batch, sync_once
+from lienthong.sync.service import PullRequest, SyncNode, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
@@ -45,10 +46,6 @@ def link(network: Network, node_id: str, **faults: Any) -> Faulty:
     return Faulty(InProcess(network.nodes[CENTRAL], caller=node_id), caller=node_id, **faults)
 
 
-def run(network: Network, node_id: str, transport: Faulty | None = None) -> Round:
-    return asyncio.run(sync_once(network.nodes[node_id], transport or link(network, node_id)))
-
-
 AG_PIN = "091090000001"
 
 
@@ -58,9 +55,9 @@ def test_a_province_write_reaches_central_once_and_only_the_provinces_that_subsc
     an_giang = network.nodes["VN-91"]
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
 
-    pushed = run(network, "VN-91")
+    pushed = run_round(network, "VN-91")
     for province in ("VN-01", "VN-79"):
-        run(network, province)
+        run_round(network, province)
 
     assert pushed.pushed == 1
     assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (1, "VN-91")
@@ -73,10 +70,10 @@ def test_nothing_echoes_back_to_its_origin_and_a_second_round_moves_nothing(
 ) -> None:
     an_giang = network.nodes["VN-91"]
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     entries = log_size(an_giang)
 
-    again = run(network, "VN-91")
+    again = run_round(network, "VN-91")
 
     assert (again.pushed, again.pulled) == (0, 0)
     assert log_size(an_giang) == entries
@@ -87,8 +84,8 @@ def test_central_relays_a_record_to_the_province_it_belongs_to(network: Network)
     # An Giang registers someone resident in TP. Hồ Chí Minh: the record is An Giang's,
     # and TP. Hồ Chí Minh receives it through central.
     write(network.nodes["VN-91"], "Person", person_in(HCM_COMMUNE, AG_PIN))
-    run(network, "VN-91")
-    run(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
 
     assert held(network.nodes["VN-79"], "Person", AG_PIN) == (1, "VN-91")
 
@@ -99,7 +96,7 @@ def test_national_reference_data_is_pushed_down_to_every_province(network: Netwo
     write(network.nodes[CENTRAL], "BudgetUnit", ministry)
 
     for province in ("VN-01", "VN-79", "VN-91"):
-        run(network, province)
+        run_round(network, province)
         assert held(network.nodes[province], "BudgetUnit", "1000009") == (1, CENTRAL)
 
 
@@ -111,8 +108,8 @@ def test_a_lost_reply_makes_the_sender_send_again_and_the_receiver_apply_once(
         write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, f"09109000000{number}"))
 
     with pytest.raises(ConnectionError):
-        run(network, "VN-91", link(network, "VN-91", lose_replies=1))
-    run(network, "VN-91")
+        run_round(network, "VN-91", link(network, "VN-91", lose_replies=1))
+    run_round(network, "VN-91")
 
     central = network.nodes[CENTRAL]
     assert log_size(central) == 5
@@ -127,7 +124,7 @@ def test_a_damaged_batch_is_refused_whole_and_sent_again_later(network: Network)
         return data.replace("Nguyễn".encode(), b"Nguyen")
 
     with pytest.raises(LienthongError) as refused:
-        run(network, "VN-91", link(network, "VN-91", tamper=flip))
+        run_round(network, "VN-91", link(network, "VN-91", tamper=flip))
     assert refused.value.code == "sync.batch.corrupt"
     assert log_size(network.nodes[CENTRAL]) == 0
 
@@ -135,10 +132,10 @@ def test_a_damaged_batch_is_refused_whole_and_sent_again_later(network: Network)
         return data[: len(data) // 2]
 
     with pytest.raises(LienthongError) as truncated:
-        run(network, "VN-91", link(network, "VN-91", tamper=cut))
+        run_round(network, "VN-91", link(network, "VN-91", tamper=cut))
     assert truncated.value.code == "sync.batch.corrupt"
 
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (1, "VN-91")
 
 
@@ -149,11 +146,11 @@ def test_a_batch_signed_by_another_key_is_refused(network: Network) -> None:
     an_giang.signing_key, original = impostor.signing_key, an_giang.signing_key
 
     with pytest.raises(LienthongError) as refused:
-        run(network, "VN-91")
+        run_round(network, "VN-91")
 
     assert refused.value.code == "sync.batch.corrupt"
     an_giang.signing_key = original
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     assert held(network.nodes[CENTRAL], "Person", AG_PIN) is not None
 
 
@@ -161,7 +158,7 @@ def test_a_node_may_not_push_in_another_nodes_name(network: Network) -> None:
     write(network.nodes["VN-91"], "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
 
     with pytest.raises(LienthongError) as refused:
-        run(network, "VN-91", link(network, "VN-79"))
+        run_round(network, "VN-91", link(network, "VN-79"))
 
     assert refused.value.code == "sync.not_sender"
 
@@ -169,8 +166,8 @@ def test_a_node_may_not_push_in_another_nodes_name(network: Network) -> None:
 def test_a_non_owner_change_becomes_a_request_the_owner_decides(network: Network) -> None:
     an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
     write(an_giang, "Person", person_in(HCM_COMMUNE, AG_PIN))
-    run(network, "VN-91")
-    run(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
 
     with hcm.node.unit_of_work() as uow:
         with pytest.raises(LienthongError) as refused:
@@ -194,11 +191,11 @@ def test_a_non_owner_change_becomes_a_request_the_owner_decides(network: Network
         uow.commit()
     assert request.owner == "VN-91"
 
-    run(network, "VN-79")  # the request goes up
-    decided = run(network, "VN-91")  # An Giang receives it, decides, and its write goes up
+    run_round(network, "VN-79")  # the request goes up
+    decided = run_round(network, "VN-91")  # An Giang receives it, decides, and its write goes up
     assert decided.decided == 1
-    run(network, "VN-91")
-    run(network, "VN-79")  # the decision and the new version come down
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")  # the decision and the new version come down
 
     with hcm.node.unit_of_work(read_only=True) as uow:
         decision = requests.decision_of(uow, request.request_id)
@@ -210,8 +207,8 @@ def test_a_non_owner_change_becomes_a_request_the_owner_decides(network: Network
 def test_a_stale_change_request_is_rejected_with_the_reason(network: Network) -> None:
     an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
     write(an_giang, "Person", person_in(HCM_COMMUNE, AG_PIN))
-    run(network, "VN-91")
-    run(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
     with hcm.node.unit_of_work() as uow:
         request = requests.request_change(
             uow,
@@ -232,10 +229,10 @@ def test_a_stale_change_request_is_rejected_with_the_reason(network: Network) ->
         expected=1,
     )
 
-    run(network, "VN-79")
-    run(network, "VN-91")
-    run(network, "VN-91")
-    run(network, "VN-79")
+    run_round(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
 
     with hcm.node.unit_of_work(read_only=True) as uow:
         decision = requests.decision_of(uow, request.request_id)
@@ -249,7 +246,7 @@ def test_a_person_who_moves_province_is_transferred_and_retired_at_the_old_owner
 ) -> None:
     an_giang, hcm = network.nodes["VN-91"], network.nodes["VN-79"]
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, AG_PIN))
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     with an_giang.node.unit_of_work() as uow:
         uow.records.transfer(
             record_type="Person",
@@ -260,8 +257,8 @@ def test_a_person_who_moves_province_is_transferred_and_retired_at_the_old_owner
         )
         uow.commit()
 
-    moved = run(network, "VN-91")
-    run(network, "VN-79")
+    moved = run_round(network, "VN-91")
+    run_round(network, "VN-79")
 
     assert moved.retired == 0  # its own write: retired when it leaves, below
     assert held(hcm, "Person", AG_PIN) == (2, "VN-79")
@@ -273,8 +270,8 @@ def test_a_person_who_moves_province_is_transferred_and_retired_at_the_old_owner
         person_in(HCM_COMMUNE, AG_PIN, full_name="Nguyễn Văn Bình"),
         expected=2,
     )
-    run(network, "VN-79")
-    run(network, "VN-91")
+    run_round(network, "VN-79")
+    run_round(network, "VN-91")
     assert held(network.nodes[CENTRAL], "Person", AG_PIN) == (3, "VN-79")
     assert held(an_giang, "Person", AG_PIN) == (2, "VN-79")  # no newer version reaches it
 
@@ -284,19 +281,19 @@ def test_a_province_restored_from_an_older_copy_takes_its_own_entries_back(
 ) -> None:
     an_giang = network.nodes["VN-91"]
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000001"))
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     an_giang.node.engine.dispose()
     backup = tmp_path / "backup.sqlite"
     store = tmp_path / "VN-91" / "node.sqlite"
     shutil.copy(store, backup)
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000002"))
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     an_giang.node.engine.dispose()
     shutil.copy(backup, store)  # the second person is lost locally, but central has it
 
-    restored = run(network, "VN-91")
+    restored = run_round(network, "VN-91")
     write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, "091090000003"))
-    run(network, "VN-91")
+    run_round(network, "VN-91")
 
     assert restored.recovered == 1
     assert held(an_giang, "Person", "091090000002") == (1, "VN-91")
@@ -315,12 +312,12 @@ def test_central_restored_from_an_older_copy_refuses_to_serve_rather_than_reuse_
     ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
     del ministry["commune"]
     write(central, "BudgetUnit", ministry)
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     central.node.engine.dispose()
     shutil.copy(backup, tmp_path / CENTRAL / "node.sqlite")
 
     with pytest.raises(LienthongError) as refused:
-        run(network, "VN-91")
+        run_round(network, "VN-91")
 
     assert refused.value.code == "sync.store_behind_subscriber"
 
@@ -397,7 +394,7 @@ def test_a_new_province_starts_from_a_snapshot_while_changes_keep_flowing(
             person_in(AN_GIANG_COMMUNE, pin, full_name="Lê Thị Hoa"),
             expected=1,
         )
-    run(network, "VN-91")
+    run_round(network, "VN-91")
     newcomer = network.add("VN-91b", partitions=("91",))
 
     class WritingMeanwhile(InProcess):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import update
-from tests.support.sync import CENTRAL, InProcess, Network, national, person_in, write
+from tests.support.sync import CENTRAL, Network, national, person_in, run_round, write
 from typer.testing import CliRunner
 
 from lienthong.cli.main import app
@@ -19,7 +18,6 @@ from lienthong.settings import CONFIG_ENV, ENV_PREFIX, Settings
 from lienthong.store.models import current_records
 from lienthong.sync import requests
 from lienthong.sync.metrics import SyncCollector
-from lienthong.sync.service import sync_once
 from lienthong.sync.status import sync_status
 
 PIN = "091090000001"
@@ -34,17 +32,11 @@ def register(network: Network, node_id: str, pin: str, commune: str = "30292") -
     write(network.nodes[node_id], "Person", person_in(commune, pin))
 
 
-def sync_round(network: Network, node_id: str) -> None:
-    asyncio.run(
-        sync_once(network.nodes[node_id], InProcess(network.nodes[CENTRAL], caller=node_id))
-    )
-
-
 def test_a_province_that_was_offline_shows_what_it_has_not_sent_and_for_how_long(
     network: Network,
 ) -> None:
     register(network, "VN-91", PIN)
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     register(network, "VN-91", "091090000002")
     register(network, "VN-91", "091090000003")
     an_giang = network.nodes["VN-91"].node
@@ -57,7 +49,7 @@ def test_a_province_that_was_offline_shows_what_it_has_not_sent_and_for_how_long
     assert 170 < lag.seconds < 190
     assert status.own_last == 3
 
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     (caught_up,) = sync_status(an_giang, now=later).sending
     assert (caught_up.entries, caught_up.seconds) == (0, 0.0)
 
@@ -66,9 +58,9 @@ def test_central_sees_each_province_it_sends_to_and_the_cursors_it_keeps(
     network: Network,
 ) -> None:
     register(network, "VN-91", PIN)
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     register(network, "VN-79", "079090000001", commune="25747")
-    sync_round(network, "VN-79")
+    run_round(network, "VN-79")
 
     status = sync_status(network.nodes[CENTRAL].node, now=network.nodes[CENTRAL].clock())
 
@@ -83,8 +75,8 @@ def test_central_sees_each_province_it_sends_to_and_the_cursors_it_keeps(
 
 def test_pending_change_requests_are_counted_on_both_sides(network: Network) -> None:
     register(network, "VN-91", PIN, commune="25747")  # resident in TP. Hồ Chí Minh
-    sync_round(network, "VN-91")
-    sync_round(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
     hcm = network.nodes["VN-79"]
     with hcm.node.unit_of_work() as uow:
         requests.request_change(
@@ -98,10 +90,10 @@ def test_pending_change_requests_are_counted_on_both_sides(network: Network) -> 
         uow.commit()
     assert sync_status(hcm.node, now=hcm.clock()).waiting == 1
 
-    sync_round(network, "VN-79")  # up to central
-    sync_round(network, "VN-91")  # down to the owner, who decides it
-    sync_round(network, "VN-91")  # the decision goes up
-    sync_round(network, "VN-79")  # and comes down
+    run_round(network, "VN-79")  # up to central
+    run_round(network, "VN-91")  # down to the owner, who decides it
+    run_round(network, "VN-91")  # the decision goes up
+    run_round(network, "VN-79")  # and comes down
     assert sync_status(hcm.node, now=hcm.clock()).waiting == 0
     assert sync_status(network.nodes["VN-91"].node, now=hcm.clock()).to_decide == 0
 
@@ -118,7 +110,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_sync_status_prints_json_for_scripts(network: Network, isolated: None) -> None:
     register(network, "VN-91", PIN)
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     env = {
         "LIENTHONG_STATE_DIR": str(network.root / "VN-91"),
         "LIENTHONG_NODE_ID": "VN-91",
@@ -151,7 +143,7 @@ def test_sync_run_without_an_upstream_says_which_setting_to_give(
 
 def test_the_gateway_metrics_carry_each_links_lag(network: Network) -> None:
     register(network, "VN-91", PIN)
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     register(network, "VN-91", "091090000002")
     registry = CollectorRegistry()
     registry.register(SyncCollector(network.nodes["VN-91"].node))
@@ -167,7 +159,7 @@ def test_sync_verify_finds_a_damaged_replica_and_repairs_it(
     network: Network, isolated: None
 ) -> None:
     register(network, "VN-91", PIN)
-    sync_round(network, "VN-91")
+    run_round(network, "VN-91")
     with network.nodes[CENTRAL].node.engine.begin() as connection:
         connection.execute(
             update(current_records)
@@ -197,8 +189,8 @@ def test_sync_requests_lists_a_request_waiting_for_its_owner(
     network: Network, isolated: None
 ) -> None:
     register(network, "VN-91", PIN, commune="25747")
-    sync_round(network, "VN-91")
-    sync_round(network, "VN-79")
+    run_round(network, "VN-91")
+    run_round(network, "VN-79")
     hcm = network.nodes["VN-79"]
     with hcm.node.unit_of_work() as uow:
         request = requests.request_change(
