@@ -296,14 +296,8 @@ def person_in(commune: str, pin: str, **overrides: Any) -> dict[str, Any]:
 
 def held(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str] | None:
     """The version and owner of a record as a node holds it, or None."""
-    with sync.node.engine.connect() as connection:
-        row = connection.execute(
-            select(current_records.c.version, current_records.c.owner_node).where(
-                current_records.c.record_type == record_type,
-                current_records.c.record_id == record_id,
-            )
-        ).first()
-    return None if row is None else (row.version, row.owner_node)
+    found = current(sync, record_type, record_id)
+    return None if found is None else (found[0], found[1])
 
 
 def current(sync: SyncNode, record_type: str, record_id: str) -> tuple[int, str, str] | None:
