@@ -7,7 +7,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +21,9 @@ from lienthong.exchange.local import LocalGrant, central_and_an_giang, provision
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.systems.core import samples
+
+#: What runs on the loop until its ``stop`` event is set, setting ``ready`` once it serves.
+Serving = Callable[[asyncio.Event, asyncio.Event], Coroutine[Any, Any, None]]
 
 POPULATION = "VN/GOV/BCA/population"
 REGISTRY = f"{POPULATION}/registry"
@@ -42,13 +45,18 @@ class Loop:
 
     def serve(self, node: Node) -> Callable[[], None]:
         """Serve a node's gateway on the loop; return what stops that gateway alone."""
+        return self.start(
+            lambda stop, ready: serve_gateway(node, ready=ready, stop=stop),
+            name=f"the gateway of {node.node_id}",
+        )
+
+    def start(self, serving: Serving, *, name: str) -> Callable[[], None]:
+        """Run ``serving(stop, ready)`` on the loop until it is ready; return what stops it."""
         stop = asyncio.Event()
 
         async def start() -> Future[None]:
             ready = asyncio.Event()
-            served = asyncio.run_coroutine_threadsafe(
-                serve_gateway(node, ready=ready, stop=stop), self.loop
-            )
+            served = asyncio.run_coroutine_threadsafe(serving(stop, ready), self.loop)
             waiting = asyncio.ensure_future(ready.wait())
             await asyncio.wait(
                 {waiting, asyncio.wrap_future(served)},
@@ -57,15 +65,15 @@ class Loop:
             )
             if not ready.is_set():
                 waiting.cancel()
-                served.result(timeout=0)  # the gateway's own error (a port taken, …)
-                raise TimeoutError(f"the gateway of {node.node_id} did not start in 30 s")
+                served.result(timeout=0)  # its own error (a port taken, …)
+                raise TimeoutError(f"{name} did not start in 30 s")
             return served
 
         served: Future[None] = self.run(start())
         self.stops.append(stop)
         self.served.append(served)
 
-        def stop_gateway() -> None:
+        def stopped() -> None:
             if stop not in self.stops:
                 return
             self.loop.call_soon_threadsafe(stop.set)
@@ -73,7 +81,7 @@ class Loop:
             self.stops.remove(stop)
             self.served.remove(served)
 
-        return stop_gateway
+        return stopped
 
     def close(self) -> None:
         async def stop() -> None:

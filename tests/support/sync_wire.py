@@ -13,16 +13,16 @@ The fault scenarios run on both, as on the in-process link (``on_wire``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 
 import nats
 import pytest
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from tests.support.pair import Loop, _settings
+from tests.support.pair import Loop, Serving, _settings
 from tests.support.ports import free_port
 from tests.support.sync import CENTRAL, PROVINCES, Network, national, national_network
 
@@ -81,16 +81,17 @@ def _open(root: Path, node_id: str, tls: dict[str, int], partitions: dict[str, s
     )
 
 
-class Gateway:
-    """A node's gateway, served on the test's event loop until stopped."""
+class Served:
+    """What serves a node over its wire (its gateway, central's NATS service), on the test's
+    event loop until stopped, or in a child process (``run``)."""
 
-    def __init__(self, node: Node, loop: Loop) -> None:
-        self.node, self.loop = node, loop
+    def __init__(self, loop: Loop, serving: Serving, *, name: str) -> None:
+        self.loop, self.serving, self.name = loop, serving, name
         self._stop: Callable[[], None] | None = None
 
     def start(self) -> None:
         if self._stop is None:
-            self._stop = self.loop.serve(self.node)
+            self._stop = self.loop.start(self.serving, name=self.name)
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -98,8 +99,17 @@ class Gateway:
             self._stop = None
 
     async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
-        """Serve in the running event loop until ``stop`` is set (in a child process)."""
-        await serve_gateway(self.node, ready=ready, stop=stop)
+        """Serve in the running event loop until ``stop`` is set."""
+        await self.serving(stop, ready or asyncio.Event())
+
+
+def gateway(node: Node, loop: Loop) -> Served:
+    """A node's gateway."""
+    return Served(
+        loop,
+        lambda stop, ready: serve_gateway(node, ready=ready, stop=stop),
+        name=f"the gateway of {node.node_id}",
+    )
 
 
 def over_gateways(root: Path, provinces: dict[str, str] = PROVINCES) -> Iterator[Network]:
@@ -136,9 +146,9 @@ def over_gateways(root: Path, provinces: dict[str, str] = PROVINCES) -> Iterator
         for node_id in tls:  # central first: the provinces fetch the directory from it
             node = _open(root, node_id, tls, provinces)
             network.nodes[node_id] = open_sync(node)
-            gateway = Gateway(node, loop)
-            gateway.start()
-            network.services[node_id] = gateway
+            served = gateway(node, loop)
+            served.start()
+            network.services[node_id] = served
 
         def wire(node_id: str) -> GatewayTransport:
             settings = network.nodes[node_id].node.settings
@@ -188,48 +198,19 @@ class NatsWire:
         self._nc = self._transport = None
 
 
-class NatsService:
-    """Central's NATS sync service, served on an event loop in a thread until stopped."""
-
-    def __init__(self, network: Network, url: str, names: NatsNames, loop: Loop) -> None:
-        self.network, self.url, self.names, self.loop = network, url, names, loop
-        self._running: tuple[asyncio.Event, Future[None]] | None = None
-
-    def start(self) -> None:
-        if self._running is not None:
-            return
-        stop = asyncio.Event()
-
-        async def started() -> Future[None]:
-            ready = asyncio.Event()
-            served = asyncio.run_coroutine_threadsafe(self.run(stop, ready=ready), self.loop.loop)
-            await asyncio.wait_for(ready.wait(), 30)
-            return served
-
-        self._running = (stop, self.loop.run(started()))
-
-    def stop(self) -> None:
-        if self._running is None:
-            return
-        stop, served = self._running
-        self._running = None
-        self.loop.loop.call_soon_threadsafe(stop.set)
-        served.result(timeout=30)
-
-    async def run(self, stop: asyncio.Event, *, ready: asyncio.Event | None = None) -> None:
-        """Serve in the running event loop until ``stop`` is set."""
-        nc = await nats.connect(self.url, connect_timeout=2)
-        central = NatsCentral(
-            self.network.nodes[CENTRAL], nc, names=self.names, ack_wait=5.0, idle=0.1
-        )
-        try:
-            await central.start()
-            if ready is not None:
-                ready.set()
-            await central.serve(stop)
-        finally:
-            await central.close()
-            await nc.close()
+async def serve_central_on_nats(
+    network: Network, url: str, names: NatsNames, stop: asyncio.Event, ready: asyncio.Event
+) -> None:
+    """Serve central's sync on NATS until ``stop`` is set."""
+    nc = await nats.connect(url, connect_timeout=2)
+    central = NatsCentral(network.nodes[CENTRAL], nc, names=names, ack_wait=5.0, idle=0.1)
+    try:
+        await central.start()
+        ready.set()
+        await central.serve(stop)
+    finally:
+        await central.close()
+        await nc.close()
 
 
 def over_nats(root: Path, url: str, provinces: dict[str, str] = PROVINCES) -> Iterator[Network]:
@@ -237,7 +218,11 @@ def over_nats(root: Path, url: str, provinces: dict[str, str] = PROVINCES) -> It
     names = NatsNames.namespaced(f"test_{uuid.uuid4().hex[:12]}")
     network = national_network(root, provinces)
     loop = Loop()
-    service = NatsService(network, url, names, loop)
+    service = Served(
+        loop,
+        functools.partial(serve_central_on_nats, network, url, names),
+        name="central's NATS sync service",
+    )
 
     def clean() -> None:
         service.stop()
