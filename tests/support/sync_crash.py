@@ -1,7 +1,9 @@
 """Kill -9 a node in the middle of sync: one side of a link runs in a forked child process.
 
-The two sides of a link talk over a pipe (``PipeTransport`` to ``serve``), as they would
-over the network, each on its own SQLite store. The child is killed with SIGKILL, either
+In process, the two sides of a link talk over a pipe (``PipeTransport`` to ``serve``),
+as they would over the network, each on its own SQLite store; over a real wire the child
+runs a province's rounds, or serves central (``serve_until_closed``), and the pipe only
+tells each side when the other is ready or gone. The child is killed with SIGKILL, either
 by the parent after a seeded delay or by itself at a seeded SQL statement (the point is
 then exactly reproducible): whatever it had not committed is lost, and the store files
 are left as a crash leaves them. The parent then reopens the stores and heals.
