@@ -8,6 +8,9 @@ from pathlib import Path
 
 #: Where Linux keeps the range it takes ports for outgoing connections from.
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+#: Ports handed out by this process: a port is only bound later, so a second pick could
+#: otherwise return one already given to another server of the same test.
+_GIVEN: set[int] = set()
 
 
 def _below_ephemeral() -> range:
@@ -23,17 +26,22 @@ def free_port() -> int:
 
     Ports come from below the ephemeral range: a port picked there and bound a moment
     later can meanwhile be taken by one of the test's own outgoing connections (a
-    network of 35 gateways opens many), which a port outside it cannot.
+    network of 35 gateways opens many), which a port outside it cannot. No port is
+    handed out twice, since the 70 ports of such a network are all picked before any
+    is bound.
     """
     ports = _below_ephemeral()
     for _ in range(200):
         port = random.choice(ports)
+        if port in _GIVEN:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _GIVEN.add(port)
+        return port
     with socket.socket() as probe:  # a crowded machine: any port the kernel gives
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
