@@ -218,6 +218,22 @@ class Settings(BaseSettings):
         default="nats://127.0.0.1:4222",
         description=N_("The NATS server (a leaf node on a province) the nats sync transport uses."),
     )
+    linkage_match_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        description=N_(
+            "Match probability from which consolidate link decides match: the legacy record is the registry record."
+        ),
+    )
+    linkage_review_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description=N_(
+            "Match probability from which a pair goes to the review queue; below it the legacy record is new."
+        ),
+    )
 
     @property
     def effective_database_url(self) -> str:
