@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from lienthong.linkage.provenance import record_types as provenance_types
 from lienthong.settings import Settings
 from lienthong.store import Clock, MessageBus, UnitOfWork, create_engine, upgrade, utc_now
 from lienthong.sync.requests import record_types as change_request_types
@@ -31,7 +32,11 @@ class Node:
 
     def record_types(self) -> dict[str, RecordType]:
         """Return the record types this node stores: its systems' and the platform's own."""
-        return {**self.systems.record_types(), **change_request_types()}
+        return {
+            **self.systems.record_types(),
+            **change_request_types(),
+            **provenance_types(),
+        }
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """Return a new unit of work on this node's store."""
