@@ -391,7 +391,8 @@ class CsvSource(Source):
             yield from self._rows(handle)
         finally:
             handle.close()
-            self._handles.remove(handle)
+            if handle in self._handles:
+                self._handles.remove(handle)
 
     def _rows(self, handle: IO[str]) -> Iterator[LegacyRow]:
         reader = csv.reader(handle, delimiter=self.delimiter, strict=True)
