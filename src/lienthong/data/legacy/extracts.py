@@ -430,7 +430,7 @@ class LandExtract(Kind):
         ("SO_THUA", 5),
         ("DIEN_TICH", 12),
         ("DIA_CHI", 254),
-        ("CHU_SU_DUNG", 100),
+        ("CHU_SUDUNG", 100),
         ("CMND_CHU", 12),
         ("SO_GCN", 12),
     )
@@ -547,7 +547,7 @@ class LandExtract(Kind):
             Field("parcel_number", "SO_THUA", repair=["code"], required=True),
             Field("area_m2", "DIEN_TICH", repair=["number"]),
             Field("address", "DIA_CHI", repair=self.text_repair()),
-            Field("holder_name", "CHU_SU_DUNG", repair=self.text_repair("name")),
+            Field("holder_name", "CHU_SUDUNG", repair=self.text_repair("name")),
             Field("holder_pin", "CMND_CHU", repair=["identifier"]),
             Field("certificate", "SO_GCN", repair=["code"]),
         ]
