@@ -225,6 +225,9 @@ _INTEGER: Final = re.compile(r"[+-]?\d+")
 _DECIMAL: Final = re.compile(r"[+-]?\d+[.,]\d+")
 _DAY_MONTH: Final = re.compile(r"(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{2}|\d{4})")
 _SEXES: Final = frozenset({"nam", "nu", "m", "f", "male", "female"})
+# Names of columns that identify a row: ID, STT (số thứ tự), MA_…, SO_….
+_KEY_NAME: Final = re.compile(r"^(ID|STT|MA|SO)|ID$")
+_SPACE: Final = re.compile(r"\s")
 _UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -234,7 +237,8 @@ class ColumnProfile:
 
     ``total`` is the number of rows sampled and ``fill_rate`` the share of them with a value.
     ``unit_level`` and ``date_order`` say how the ``unit`` and ``date`` repairs should read it;
-    ``meaning`` is what the column's name says it holds, if anything.
+    ``meaning`` is what the column's name says it holds, if anything; ``key`` is true when
+    every sampled value is a distinct single token, so the column could identify a row.
     """
 
     name: str
@@ -251,7 +255,7 @@ class ColumnProfile:
     unit_level: Level | None = None
     old_units: bool = False
     date_order: str | None = None
-    unique: bool = False
+    key: bool = False
 
 
 @dataclass(frozen=True)
@@ -373,11 +377,18 @@ def _describe(column: ColumnProfile) -> str:
 
 
 def _identifier(columns: Sequence[ColumnProfile]) -> str | None:
-    for column in columns:
-        whole = column.unique and column.total > 1 and column.filled == column.total
-        if whole and column.proposed_field in (None, "certificate"):
-            return column.name
-    return None
+    """Return the column that best identifies a row: filled, distinct, and named like a key."""
+    candidates = [
+        column
+        for column in columns
+        if column.key
+        and column.total > 1
+        and column.filled == column.total
+        and column.proposed_field in (None, "certificate")
+    ]
+    named = [column for column in candidates if _KEY_NAME.match(_header_key(column.name))]
+    chosen = named or candidates
+    return chosen[0].name if chosen else None
 
 
 def profile_source(
@@ -473,7 +484,7 @@ def _profile_column(name: str, raw: list[Value], total: int) -> ColumnProfile:
         unit_level=level,
         old_units=old,
         date_order=_date_order(texts[:KIND_VALUES]) if kind == "date" else None,
-        unique=len(distinct) == len(filled),
+        key=len(distinct) == len(filled) and not any(_SPACE.search(text) for text in texts),
     )
 
 
@@ -704,9 +715,8 @@ def _field_for(column: ColumnProfile, record_type: str) -> tuple[str | None, boo
     if column.kind == "empty":
         return None, False
     if column.meaning is not None:
-        target = _MEANING_FIELDS[record_type].get(column.meaning)
-        if target is not None:
-            return target, True
+        # A column named for what this record type lacks (a map sheet for a person) feeds nothing.
+        return _MEANING_FIELDS[record_type].get(column.meaning), True
     return _KIND_FIELDS[record_type].get(column.kind), False
 
 
