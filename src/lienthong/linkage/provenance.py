@@ -68,12 +68,13 @@ def _partition(content: Mapping[str, Any]) -> str | None:
     return province_of(str(content.get("node", "")))
 
 
-def _target(content: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(content.get("record_type", "")), str(content.get("record_id", "")))
+def _target(content: Mapping[str, Any]) -> dict[str, Any]:
+    # A token with a system: the record type qualifies the identifier.
+    return {"system": content.get("record_type"), "code": content.get("record_id")}
 
 
-def _legacy(content: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(content.get("source_system", "")), str(content.get("legacy_id", "")))
+def _legacy(content: Mapping[str, Any]) -> dict[str, Any]:
+    return {"system": content.get("source_system"), "code": content.get("legacy_id")}
 
 
 @functools.cache

@@ -749,7 +749,7 @@ def merge(*, uow: UnitOfWork, run_id: str, actor: str) -> MergeSummary:
                     record_id, version = created_record.record_id, created_record.version
             except LienthongError as error:
                 skipped.append(_skip(row.legacy_id, error))
-                problems.append({"key": row.legacy_id, "problem": _problem(error)})
+                problems.append({"key": row.legacy_id, "failure": _problem(error)})
                 continue
             decision: LinkDecision
             if version is not None:
@@ -808,7 +808,7 @@ def merge(*, uow: UnitOfWork, run_id: str, actor: str) -> MergeSummary:
             uow.connection.execute(
                 update(_items)
                 .where(_items.c.run_id == run_id, key)
-                .values(merge_problem=bindparam("problem")),
+                .values(merge_problem=bindparam("failure")),
                 problems,
             )
     uow.connection.execute(
