@@ -331,10 +331,14 @@ class Kind(ABC):
         """Return old commune code and name, district code and name, and province code."""
         found: OldUnits | None = old_units(self.rng, commune) if commune else None
         if found is None:
-            old_province = ""
-            if commune and (new := province_of(commune)) is not None:
-                old_province = units.predecessors(new, level="province")[0].old.code
-            return "", "", "", "", old_province
+            new = province_of(commune) if commune else None
+            if commune is None or new is None:
+                return "", "", "", "", ""
+            # A few new communes have no known predecessor: the legacy system was given the
+            # new code, and the province it had before the reform.
+            olds = [item.old.code for item in units.predecessors(new, level="province")]
+            old_province = new if new in olds else olds[0]
+            return commune, units.commune(commune).full_name, "", "", old_province
         return (
             found.commune.code if found.commune else "",
             found.commune.full_name if found.commune else "",
