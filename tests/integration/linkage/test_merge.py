@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from lienthong.linkage import service
 from lienthong.linkage.models import consolidation_merges
 from lienthong.linkage.provenance import LINK, link_id, links_for, province_of
 from lienthong.linkage.provenance import record_types as provenance_types
+from lienthong.linkage.report import build_report, write_report
 from lienthong.linkage.service import MergeSummary, RunInfo, RunItem
 from lienthong.store import UnitOfWork
 from lienthong.store.models import change_log
@@ -536,3 +538,42 @@ def test_undo_of_one_merge_leaves_a_later_merge_alone(uow: UowFactory, run_id: s
     undo(uow, first.merge_id)
     found = statuses(uow, run_id)
     assert (found["L1"], found["L3"], found["L7"]) == ("linked", "new", "merged")
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def test_the_report_counts_what_is_merged_and_what_is_left(uow: UowFactory, run_id: str) -> None:
+    with uow() as unit:
+        before = build_report(uow=unit, run_id=run_id)
+    assert (before.total, before.readiness) == (7, 0.0)
+    assert before.left == {"rejected": 1, "pending": 1, "unmergeable": 1, "not_merged": 4}
+    assert before.match_rate == pytest.approx(2 / 7)
+    merge(uow, run_id)
+    with uow() as unit:
+        report = build_report(uow=unit, run_id=run_id)
+    assert report.readiness == pytest.approx(3 / 7)
+    assert report.match_rate == pytest.approx(2 / 7)
+    assert report.left == {"rejected": 1, "pending": 1, "unmergeable": 2, "not_merged": 0}
+    assert report.by_status == {"pending": 1, "linked": 0, "new": 2, "rejected": 1, "merged": 3}
+    assert report.by_decision == {"match": 1, "review": 2, "new": 3, "reject": 1}
+    assert sum(report.left.values()) + report.by_status["merged"] == report.total
+    bins = {round(low, 2): count for low, _high, count in report.histogram if count}
+    # The rejected row is left out; 0.99 falls in the last bin, 0.6 and 0.7 on their edges.
+    assert bins == {0.0: 3, 0.6: 1, 0.7: 1, 0.95: 1}
+    assert len(report.histogram) == 20
+
+
+def test_a_run_s_report_is_written_to_files(uow: UowFactory, run_id: str, tmp_path: Path) -> None:
+    merge(uow, run_id)
+    with uow() as unit:
+        report = build_report(uow=unit, run_id=run_id)
+    paths = write_report(report, out=tmp_path)
+    assert (tmp_path / "scores.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert {path.name for path in paths} >= {"report.md", "report.json", "outcomes.svg"}
+
+
+def test_the_report_of_an_unknown_run_is_refused(uow: UowFactory) -> None:
+    with uow() as unit, pytest.raises(LienthongError) as caught:
+        build_report(uow=unit, run_id="nope")
+    assert caught.value.code == "linkage.run.not_found"
