@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from random import Random
 from typing import Final, Literal
 
@@ -64,17 +65,18 @@ class Damage:
 
 def strip_diacritics(text: str) -> str:
     """Return the text without diacritics and with Đ as D, keeping upper and lower case."""
-    out = []
-    for word in text.split(" "):
-        folded = fold(word) if word else ""
-        # fold maps each precomposed letter to one letter: restore each letter's case.
-        if len(folded) == len(word):
-            folded = "".join(
-                low.upper() if char.isupper() else low
-                for char, low in zip(word, folded, strict=True)
-            )
-        out.append(folded)
-    return " ".join(out)
+    return " ".join(_plain_word(word) for word in text.split(" "))
+
+
+@lru_cache(maxsize=65536)
+def _plain_word(word: str) -> str:
+    folded = fold(word) if word else ""
+    # fold maps each precomposed letter to one letter: restore each letter's case.
+    if len(folded) != len(word):
+        return folded
+    return "".join(
+        low.upper() if char.isupper() else low for char, low in zip(word, folded, strict=True)
+    )
 
 
 def given_name_first(family: str, middle: str, given: str) -> str:
@@ -237,16 +239,24 @@ class OldUnits:
 def old_units(rng: Random, commune_code: str) -> OldUnits | None:
     """Return pre-2025 units whose successor is a post-2025 commune, drawn among its
     predecessors; None when no predecessor is known."""
-    known = predecessors(commune_code, level="commune")
-    communes = [item.old for item in known if item.old.level == "commune"]
-    if not communes:
-        return None
-    old = communes[rng.randrange(len(communes))]
-    old_district = (
-        district(old.district_code, on=LAST_DAY_BEFORE_REFORM) if old.district_code else None
-    )
-    assert old.province_code is not None
-    return OldUnits(old, old_district, province(old.province_code, on=LAST_DAY_BEFORE_REFORM))
+    choices = _old_units(commune_code)
+    return choices[rng.randrange(len(choices))] if choices else None
+
+
+@lru_cache(maxsize=8192)
+def _old_units(commune_code: str) -> tuple[OldUnits, ...]:
+    found = []
+    for item in predecessors(commune_code, level="commune"):
+        old = item.old
+        if old.level != "commune" or old.province_code is None:
+            continue
+        old_district = (
+            district(old.district_code, on=LAST_DAY_BEFORE_REFORM) if old.district_code else None
+        )
+        found.append(
+            OldUnits(old, old_district, province(old.province_code, on=LAST_DAY_BEFORE_REFORM))
+        )
+    return tuple(found)
 
 
 def adult_on(birth: PartialDate, day: date) -> bool:
