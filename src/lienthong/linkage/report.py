@@ -139,7 +139,7 @@ def _percent(share: float) -> str:
 
 def _json(report: Report) -> str:
     data = asdict(report)
-    data["run"]["created_at"] = report.run.created_at.isoformat()
+    data["run"] = report.run.as_dict()
     data["histogram"] = [
         {"low": low, "high": high, "count": count} for low, high, count in report.histogram
     ]

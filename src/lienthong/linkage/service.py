@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
@@ -118,6 +118,10 @@ class Run:
     total: int
     by_decision: dict[str, int]
     by_status: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the run as JSON-ready data."""
+        return {**asdict(self), "created_at": self.created_at.isoformat()}
 
 
 @dataclass(frozen=True)

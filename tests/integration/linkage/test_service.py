@@ -191,6 +191,8 @@ def test_runs_are_listed_newest_first_with_their_counts(uow: UowFactory) -> None
     assert [run.run_id for run in runs] == [second, first]
     assert [run.total for run in runs] == [1, 7]
     assert runs[0].by_status["new"] == 1
+    assert runs[1].as_dict()["created_at"] == "2025-10-15T03:00:00+00:00"
+    assert runs[1].as_dict()["by_decision"]["review"] == 4
 
 
 @pytest.mark.parametrize(
