@@ -24,6 +24,7 @@ TABLE_MODULES: Final = (
     "lienthong.access.models",
     "lienthong.exchange.audit.models",
     "lienthong.sync.models",
+    "lienthong.linkage.models",
 )
 
 

@@ -19,9 +19,10 @@ from lienthong.store import (
     sqlite_url,
     upgrade,
 )
-from lienthong.store.models import metadata
+from lienthong.store.migrate import target_metadata
 
-TABLES = {table.name for table in metadata.sorted_tables}
+TABLES = {table.name for table in target_metadata().sorted_tables}
+CONSOLIDATION = {"consolidation_runs", "consolidation_items", "consolidation_merges"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -68,7 +69,18 @@ def test_the_sync_revision_adds_and_removes_exactly_the_sync_tables(
     downgrade(empty_database, "0003")
     remaining = set(inspect(empty_database).get_table_names())
     assert not {"sync_cursors", "sync_peers"} & remaining
-    assert remaining >= TABLES - {"sync_cursors", "sync_peers"}
+    assert remaining >= TABLES - {"sync_cursors", "sync_peers"} - CONSOLIDATION
+
+
+def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_tables(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    assert CONSOLIDATION <= set(inspect(empty_database).get_table_names())
+    downgrade(empty_database, "0004")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert not CONSOLIDATION & remaining
+    assert remaining >= TABLES - CONSOLIDATION
 
 
 def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
@@ -86,5 +98,6 @@ def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
         "audit_checkpoints",
         "sync_cursors",
         "sync_peers",
+        *CONSOLIDATION,
     }
     assert remaining >= TABLES - later
