@@ -238,6 +238,8 @@ PERSON: Final = Design(
         'l."given_ph" = r."given_ph" AND l."province" = r."province"'
         ' AND l."birth_year" = r."birth_year"',
         'l."name_tokens" = r."name_tokens" AND l."province" = r."province"',
+        # A typing error in the given name with a partial date: the rest of the person agrees.
+        'l."family" = r."family" AND l."birth_year" = r."birth_year" AND l."commune" = r."commune"',
     ),
     training=(
         'l."birth_date" = r."birth_date" AND l."province" = r."province"',
