@@ -76,7 +76,7 @@ def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_t
     empty_database: Engine,
 ) -> None:
     upgrade(empty_database)
-    assert CONSOLIDATION <= set(inspect(empty_database).get_table_names())
+    assert set(inspect(empty_database).get_table_names()) >= CONSOLIDATION
     downgrade(empty_database, "0004")
     remaining = set(inspect(empty_database).get_table_names())
     assert not CONSOLIDATION & remaining
