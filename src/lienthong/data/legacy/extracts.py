@@ -12,6 +12,7 @@ one row; the same entity may be written twice, each time with its own damage.
 from __future__ import annotations
 
 import json
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ LICENCE_CLASSES: Final = Weighted.of(
 _FRESH_SHEET_GAP: Final = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """The truth about a person as a legacy record was made from it."""
 
@@ -78,7 +79,7 @@ class Person:
         return " ".join(part for part in (self.family, self.middle, self.given) if part)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parcel:
     """The truth about a parcel as a legacy record was made from it."""
 
@@ -91,7 +92,7 @@ class Parcel:
     holder: Person
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """One legacy record's truth: the registry record it is (empty: none) and its content."""
 
@@ -451,7 +452,20 @@ class LandExtract(Kind):
 
     def _holders(self) -> dict[str, Person]:
         """Return the province's persons by PIN: the names of parcel holders."""
-        return {person.pin: person for person in self._persons_quietly()}
+        # Only the names are needed; they repeat, so each is kept once.
+        return {
+            person.pin: Person(
+                pin=person.pin,
+                family=sys.intern(person.family),
+                middle=sys.intern(person.middle),
+                given=sys.intern(person.given),
+                sex=sys.intern(person.sex),
+                birth=person.birth,
+                commune=None,
+                line=None,
+            )
+            for person in self._persons_quietly()
+        }
 
     def _persons_quietly(self) -> Iterator[Person]:
         for record in self.registry.rows("population", "Person"):
