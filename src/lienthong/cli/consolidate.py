@@ -385,7 +385,7 @@ def review_command(
         interactive = sys.stdin.isatty()
     for position, item in enumerate(queue, start=1):
         comparison = compare(node=node, item=item, actor=reviewer)
-        _show_pair(console, comparison, position=position, total=len(queue))
+        show_pair(console, comparison, position=position, total=len(queue))
         if not interactive:
             continue
         verdict, chosen = _ask(console, comparison)
@@ -418,7 +418,8 @@ VERDICTS = {"accept": N_("accepted"), "reject": N_("rejected"), "new": N_("marke
 _VERDICT_NAMES: dict[str, service.Verdict] = {"accept": "accept", "reject": "reject", "new": "new"}
 
 
-def _show_pair(console: Console, comparison: Comparison, *, position: int, total: int) -> None:
+def show_pair(console: Console, comparison: Comparison, *, position: int, total: int) -> None:
+    """Print a legacy record beside its registry candidates, field by field, and why."""
     item = comparison.item
     console.rule(
         _(

@@ -13,14 +13,17 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.rule import Rule
 from rich.table import Table
 
+from lienthong.cli.consolidate import show_pair
 from lienthong.cli.help import help_language
 from lienthong.cli.render import print_findings
 from lienthong.cli.sync import describe_round
+from lienthong.demo import consolidation as co
 from lienthong.demo import exchange as ex
 from lienthong.demo import network as net
 from lienthong.demo.tour import tour
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_, _, current_language
+from lienthong.linkage.review import Comparison
 from lienthong.store import Record
 from lienthong.vn import units
 from lienthong.vn.ids import PersonalNumber, Plate, TaxCode, identify
@@ -88,6 +91,7 @@ def demo(
             highlight=False,
         )
         _exchange(console, network, state_dir=state_dir)
+        _consolidation(console, network, state_dir=state_dir)
         if no_input or not _interactive():
             return
         console.print(
@@ -481,3 +485,69 @@ def _show_sync(console: Console, synced: ex.SyncDemo) -> None:
         _("The gateways are stopped; the audit logs stay in each node's database."),
         highlight=False,
     )
+
+
+def _consolidation(console: Console, network: net.Network, *, state_dir: Path) -> None:
+    """Show two provinces linking their legacy systems to the registries and merging them."""
+    console.print()
+    console.print(
+        Rule(_("Two provinces retire the legacy systems they ran beside the national one"))
+    )
+    console.print(
+        _(
+            "Each legacy file is read in its old encoding, repaired (names, dates, pre-2025"
+            " units, old identity card numbers), linked to the registry its node holds with a"
+            " model trained without labels, reviewed where the model is unsure, and merged"
+            " with provenance. The demo's reviewer decides with the ground truth the"
+            " generator wrote beside each file."
+        ),
+        highlight=False,
+    )
+    shown: list[bool] = []
+
+    def first_pair(comparison: Comparison) -> None:
+        if not shown:
+            console.print(_("One pair of the review queue, as a reviewer sees it:"))
+            show_pair(console, comparison, position=1, total=1)
+            shown.append(True)
+
+    try:
+        done = co.run_consolidation(network, state_dir=state_dir, show_pair=first_pair)
+    except LienthongError as error:
+        console.print(f"[red]{error.code}[/] {escape(error.message())}", highlight=False)
+        return
+    for system in done:
+        console.print(f"\n[bold cyan]{escape(_(system.caption))}[/]", highlight=False)
+        decisions = ", ".join(
+            f"{_(name)} {system.by_decision.get(name, 0):,}"
+            for name in ("match", "review", "new", "reject")
+        )
+        console.print(
+            _(
+                "{rows:,} legacy records from {source}: {decisions}; {reviewed:,} reviewed."
+                " Against the ground truth: precision {precision:.1%}, recall {recall:.1%}."
+            ).format(
+                rows=system.rows,
+                source=Path(system.source).name,
+                decisions=decisions,
+                reviewed=system.reviewed,
+                precision=system.accuracy.precision,
+                recall=system.accuracy.recall,
+            ),
+            highlight=False,
+        )
+        console.print(
+            _(
+                "Merged on {node}: {linked:,} links to registry records and {created:,} new"
+                " records, each with its provenance; {left:,} not merged. Decommission"
+                " readiness: {readiness:.1%}. Report: {report}"
+            ).format(
+                node=system.node_id,
+                linked=system.linked,
+                created=system.created,
+                left=system.not_merged,
+                readiness=system.readiness,
+                report=Path(system.report[0]).parent if system.report else "",
+            ),
+            highlight=False,
+        )
