@@ -26,7 +26,7 @@ from lienthong.linkage.link import SourceOptions, link_file
 from lienthong.linkage.mapping import load_mapping
 from lienthong.linkage.profile import profile_source
 from lienthong.linkage.readers import open_source
-from lienthong.linkage.report import build_report, write_report
+from lienthong.linkage.report import LEFT, build_report, write_report
 from lienthong.linkage.review import Comparison, compare
 from lienthong.linkage.specs import spec_for
 from lienthong.node import Node, open_node
@@ -606,6 +606,6 @@ def report_command(
     )
     for name, count in report.left.items():
         if count:
-            typer.echo(f"  {_(name)}: {count:,}")
+            typer.echo(f"  {_(LEFT[name])}: {count:,}")
     for path in paths:
         typer.echo(f"  {path}")

@@ -10,6 +10,7 @@ aggregates, so a report of a million-row run loads no item.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -146,23 +147,40 @@ def _json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def _table(heading: str, unit: str, rows: Iterable[tuple[str, int]]) -> list[str]:
+    """Return a two-column Markdown table of counts, its labels translated, and a blank line."""
+    return [
+        f"| {heading} | {unit} |",
+        "|---|---:|",
+        *(f"| {_(label)} | {count} |" for label, count in rows),
+        "",
+    ]
+
+
 def _markdown(report: Report, charts: dict[str, str]) -> str:
     run = report.run
+    # Labels are translated one by one, outside f-strings, so that extraction finds them.
+    records = _("Records")
+    facts = (
+        (_("Run"), f"`{run.run_id}`"),
+        (_("Source"), run.source),
+        (_("Registry"), f"{run.system} / {run.record_type}"),
+        (_("Model"), run.model_version),
+        (
+            _("Thresholds"),
+            _("match ≥ {match}, review ≥ {review}").format(
+                match=run.match_threshold, review=run.review_threshold
+            ),
+        ),
+        (_("Started"), f"{format_datetime(run.created_at)} ({run.created_by})"),
+    )
     lines = [
         "# "
         + _("Consolidation report: {source_system} into {record_type}").format(
             source_system=run.source_system, record_type=run.record_type
         ),
         "",
-        f"- {_('Run')}: `{run.run_id}`",
-        f"- {_('Source')}: {run.source}",
-        f"- {_('Registry')}: {run.system} / {run.record_type}",
-        f"- {_('Model')}: {run.model_version}",
-        f"- {_('Thresholds')}: "
-        + _("match ≥ {match}, review ≥ {review}").format(
-            match=run.match_threshold, review=run.review_threshold
-        ),
-        f"- {_('Started')}: {format_datetime(run.created_at)} ({run.created_by})",
+        *(f"- {label}: {value}" for label, value in facts),
         "",
         "## " + _("Decommission readiness"),
         "",
@@ -175,25 +193,26 @@ def _markdown(report: Report, charts: dict[str, str]) -> str:
             matched=_percent(report.match_rate),
         ),
         "",
-        f"| {_('What is left')} | {_('Records')} |",
-        "|---|---:|",
-        *(f"| {_(LEFT[key])} | {count} |" for key, count in report.left.items()),
-        "",
+        *_table(_("What is left"), records, ((LEFT[key], n) for key, n in report.left.items())),
         "## " + _("Decisions and status"),
         "",
-        f"| {_('Decision of the linkage')} | {_('Records')} |",
-        "|---|---:|",
-        *(f"| {_(DECISION_LABELS[key])} | {report.by_decision.get(key, 0)} |" for key in DECISIONS),
-        "",
-        f"| {_('Status')} | {_('Records')} |",
-        "|---|---:|",
-        *(f"| {_(STATUS_LABELS[key])} | {report.by_status.get(key, 0)} |" for key in STATUSES),
-        "",
-        f"![{_('Decisions and status')}]({charts['outcomes']})",
+        *_table(
+            _("Decision of the linkage"),
+            records,
+            ((DECISION_LABELS[key], report.by_decision.get(key, 0)) for key in DECISIONS),
+        ),
+        *_table(
+            _("Status"),
+            records,
+            ((STATUS_LABELS[key], report.by_status.get(key, 0)) for key in STATUSES),
+        ),
+        "![{alt}]({path})".format(alt=_("Decisions and status"), path=charts["outcomes"]),
         "",
         "## " + _("Match probabilities"),
         "",
-        f"![{_('Distribution of match probabilities')}]({charts['scores']})",
+        "![{alt}]({path})".format(
+            alt=_("Distribution of match probabilities"), path=charts["scores"]
+        ),
         "",
     ]
     return "\n".join(lines)
