@@ -46,6 +46,9 @@ def _level(
 
 #: A pair whose names hold the same words in another order (given name written first).
 _SWAPPED: Final = '"name_tokens_l" = "name_tokens_r"'
+#: A pair whose family and given names are each other's: the order was read one way on one
+#: side and the other way on the other, often with the middle name dropped too.
+_EXCHANGED: Final = '"given_l" = "family_r" AND "family_l" = "given_r"'
 
 
 def _neutral(label: str, sql: str) -> Level:
@@ -124,6 +127,7 @@ def _given_name() -> Comparison:
             _null("given"),
             _level("exactly equal", '"given_l" = "given_r"', 0.85, 0.02, tf="given"),
             _level("same words in another order", _SWAPPED, 0.02, 0.00001),
+            _level("family and given names exchanged", _EXCHANGED, 0.01, 0.00001),
             _level("sounds alike", '"given_ph_l" = "given_ph_r"', 0.06, 0.01),
             _level(
                 "spelt almost alike",
@@ -146,6 +150,7 @@ PERSON: Final = Design(
                 _null("family"),
                 _level("exactly equal", '"family_l" = "family_r"', 0.9, 0.15, tf="family"),
                 _neutral("same words in another order", _SWAPPED),
+                _neutral("family and given names exchanged", _EXCHANGED),
                 _level(
                     "spelt almost alike",
                     'jaro_winkler_similarity("family_l", "family_r") >= 0.9',
@@ -241,8 +246,10 @@ PERSON: Final = Design(
         # A typing error in the given name with a partial date: the rest of the person agrees.
         'l."family" = r."family" AND l."birth_year" = r."birth_year" AND l."commune" = r."commune"',
     ),
+    # Each comparison is estimated by at least one rule that does not use its columns.
     training=(
         'l."birth_date" = r."birth_date" AND l."province" = r."province"',
+        'l."given" = r."given" AND l."family" = r."family" AND l."commune" = r."commune"',
         'l."name_tokens" = r."name_tokens" AND l."birth_year" = r."birth_year"',
         'l."pin" = r."pin"',
     ),

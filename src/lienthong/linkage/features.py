@@ -20,8 +20,13 @@ import pyarrow as pa
 
 from lienthong.errors import LienthongError
 from lienthong.vn import units
-from lienthong.vn.names import phonetic_key, split_name
-from lienthong.vn.text import PartialDate, fold, parse_date
+from lienthong.vn.names import (
+    COMPOUND_FAMILY_NAMES,
+    FAMILY_NAME_SHARES,
+    phonetic_key,
+    split_name,
+)
+from lienthong.vn.text import PartialDate, fold, normalize, parse_date
 
 _CACHE: Final = 1 << 20
 _WORD: Final = re.compile(r"[^\W\d_]+")
@@ -121,6 +126,8 @@ def name_features(
         try:
             parts = split_name(full)
             family, middle, given = parts.family or None, parts.middle or None, parts.given
+            if parts.given_first and _misread_order(full):
+                family, middle, given = _in_order(full)
         except LienthongError:
             words = _words(full)
             if words:
@@ -140,6 +147,26 @@ def name_features(
         given_ph=phonetic_key(folded_given) or None if folded_given else None,
         tokens=tokens,
     )
+
+
+def _misread_order(full: str) -> bool:
+    """Return whether a name was taken for given-name-first only because folding merged words.
+
+    "Vàng Nguyên" ends in a word that folds like Nguyễn, "Quàng Thị Trinh" in one that folds
+    like Trịnh; written with diacritics they are no family names, so the name is in
+    Vietnamese order. Without diacritics the order stays ambiguous,
+    and the comparisons weigh both readings.
+    """
+    last = full.split()[-1]
+    if full.isascii() or last.isupper():
+        return False
+    return normalize(last).title() not in FAMILY_NAME_SHARES
+
+
+def _in_order(full: str) -> tuple[str | None, str | None, str]:
+    words = full.split()
+    size = 2 if len(words) > 2 and fold(" ".join(words[:2])) in COMPOUND_FAMILY_NAMES else 1
+    return " ".join(words[:size]), " ".join(words[size:-1]) or None, words[-1]
 
 
 @lru_cache(maxsize=_CACHE)

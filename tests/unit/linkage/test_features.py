@@ -29,6 +29,12 @@ class TestNames:
         swapped = name_features("Minh Khải NGUYỄN")
         assert (swapped.family, swapped.given) == (straight.family, straight.given)
 
+    def test_a_given_name_folding_like_a_family_name_keeps_the_order(self) -> None:
+        # Nguyên folds like Nguyễn and Trinh like Trịnh: written with diacritics they are given names.
+        assert name_features("Vàng Nguyên").given == "nguyen"
+        assert name_features("Quàng Thị Trinh").family == "quang"
+        assert name_features("Minh Khải Nguyễn").given == "khai"
+
     def test_sorted_words_equal_whatever_the_order(self) -> None:
         # "Mai" is a family name too, so the order cannot be detected: the bag of words still equals.
         assert name_features("Mai Nguyễn").tokens == name_features("Nguyễn Mai").tokens
