@@ -128,6 +128,8 @@ def name_features(
             family, middle, given = parts.family or None, parts.middle or None, parts.given
             if parts.given_first and _misread_order(full):
                 family, middle, given = _in_order(full)
+            elif not parts.given_first and _typed_given_first(full):
+                family, middle, given = _given_first(full)
         except LienthongError:
             words = _words(full)
             if words:
@@ -149,18 +151,73 @@ def name_features(
     )
 
 
+_FOLDED_FAMILIES: Final = frozenset(fold(name) for name in FAMILY_NAME_SHARES)
+#: Middle names that stand second in Vietnamese order and almost never elsewhere.
+_SECOND_WORDS: Final = frozenset({"van", "thi"})
+
+
+def _one_edit(word: str, other: str) -> bool:
+    """Return whether two words differ by one insertion, deletion, change or transposition."""
+    if abs(len(word) - len(other)) > 1 or word == other:
+        return False
+    if len(word) == len(other):
+        diffs = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+        return len(diffs) == 1 or (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and word[diffs[0]] == other[diffs[1]]
+            and word[diffs[1]] == other[diffs[0]]
+        )
+    short, long = sorted((word, other), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _mistyped_family(word: str) -> bool:
+    """Return whether a folded word is one typing error away from a family name, and is none.
+
+    Short words are left alone: most given names of up to four letters are one letter away
+    from some family name (Hà and Hồ, Minh and Ninh).
+    """
+    folded = fold(word)
+    if len(folded) < 5 or folded in _FOLDED_FAMILIES:
+        return False
+    return any(_one_edit(folded, family) for family in _FOLDED_FAMILIES)
+
+
 def _misread_order(full: str) -> bool:
-    """Return whether a name was taken for given-name-first only because folding merged words.
+    """Return whether a name was taken for given-name-first when it is in Vietnamese order.
 
     "Vàng Nguyên" ends in a word that folds like Nguyễn, "Quàng Thị Trinh" in one that folds
-    like Trịnh; written with diacritics they are no family names, so the name is in
-    Vietnamese order. Without diacritics the order stays ambiguous,
-    and the comparisons weigh both readings.
+    like Trịnh; written with diacritics they are no family names. "Nguykễn Phương Hà" ends
+    in a family name (Hà is a given name too) and starts with a mistyped one. "Giang Thị Vi"
+    has Thị second. Without such a sign the order stays ambiguous, and the comparisons weigh
+    both readings.
     """
-    last = full.split()[-1]
-    if full.isascii() or last.isupper():
+    words = full.split()
+    last = words[-1]
+    if last.isupper():
         return False
-    return normalize(last).title() not in FAMILY_NAME_SHARES
+    if not full.isascii() and normalize(last).title() not in FAMILY_NAME_SHARES:
+        return True
+    if len(words) > 2 and fold(words[1]) in _SECOND_WORDS:
+        return True
+    return _mistyped_family(words[0])
+
+
+def _typed_given_first(full: str) -> bool:
+    """Return whether a name ends in a mistyped family name and does not start with one."""
+    words = full.split()
+    if len(words) < 2 or fold(words[0]) in _FOLDED_FAMILIES or _mistyped_family(words[0]):
+        return False
+    if len(words) > 2 and fold(words[1]) in _SECOND_WORDS:
+        return False
+    return _mistyped_family(words[-1])
+
+
+def _given_first(full: str) -> tuple[str, str | None, str]:
+    words = full.split()
+    return words[-1], " ".join(words[:-2]) or None, words[-2]
 
 
 def _in_order(full: str) -> tuple[str | None, str | None, str]:

@@ -35,6 +35,21 @@ class TestNames:
         assert name_features("Quàng Thị Trinh").family == "quang"
         assert name_features("Minh Khải Nguyễn").given == "khai"
 
+    def test_a_mistyped_family_name_keeps_the_order(self) -> None:
+        # Hà, Mai and Vi are family names and given names: the mistyped first word decides.
+        assert name_features("Nguykễn Phương Hà").given == "ha"
+        assert name_features("Đặnsg Phương Mai").given == "mai"
+        assert name_features("Gianxg Thị Vi").given == "vi"
+
+    def test_a_mistyped_family_name_at_the_end_is_read_given_name_first(self) -> None:
+        name = name_features("Van Trung Bguyen")
+        assert (name.family, name.middle, name.given) == ("bguyen", "van", "trung")
+
+    def test_short_given_names_near_a_family_name_change_nothing(self) -> None:
+        # Minh is one letter from Ninh, Vang from Tăng: no sign of a typing error.
+        assert name_features("Minh Khải Nguyễn").given == "khai"
+        assert name_features("Vang Nguyen").family == "nguyen"
+
     def test_sorted_words_equal_whatever_the_order(self) -> None:
         # "Mai" is a family name too, so the order cannot be detected: the bag of words still equals.
         assert name_features("Mai Nguyễn").tokens == name_features("Nguyễn Mai").tokens
