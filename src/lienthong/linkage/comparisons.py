@@ -49,6 +49,15 @@ _SWAPPED: Final = '"name_tokens_l" = "name_tokens_r"'
 #: A pair whose family and given names are each other's: the order was read one way on one
 #: side and the other way on the other, often with the middle name dropped too.
 _EXCHANGED: Final = '"given_l" = "family_r" AND "family_l" = "given_r"'
+#: Parts that disagree while the words, all but one, are shared: the order was read
+#: differently on each side and one word was mistyped or dropped as well.
+_WORDS_L: Final = "str_split(\"name_tokens_l\", ' ')"
+_WORDS_R: Final = "str_split(\"name_tokens_r\", ' ')"
+_SHARED: Final = f"len(list_intersect({_WORDS_L}, {_WORDS_R}))"
+_NEARLY_SWAPPED: Final = (
+    f'"family_l" <> "family_r" AND {_SHARED} >= 2'
+    f" AND {_SHARED} >= greatest(len({_WORDS_L}), len({_WORDS_R})) - 1"
+)
 
 
 def _neutral(label: str, sql: str) -> Level:
@@ -128,6 +137,7 @@ def _given_name() -> Comparison:
             _level("exactly equal", '"given_l" = "given_r"', 0.85, 0.02, tf="given"),
             _level("same words in another order", _SWAPPED, 0.02, 0.00001),
             _level("family and given names exchanged", _EXCHANGED, 0.01, 0.00001),
+            _level("all words but one shared, in another order", _NEARLY_SWAPPED, 0.01, 0.00001),
             _level("sounds alike", '"given_ph_l" = "given_ph_r"', 0.06, 0.01),
             _level(
                 "spelt almost alike",
@@ -151,6 +161,7 @@ PERSON: Final = Design(
                 _level("exactly equal", '"family_l" = "family_r"', 0.9, 0.15, tf="family"),
                 _neutral("same words in another order", _SWAPPED),
                 _neutral("family and given names exchanged", _EXCHANGED),
+                _neutral("all words but one shared, in another order", _NEARLY_SWAPPED),
                 _level(
                     "spelt almost alike",
                     'jaro_winkler_similarity("family_l", "family_r") >= 0.9',

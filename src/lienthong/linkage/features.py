@@ -152,6 +152,12 @@ def name_features(
 
 
 _FOLDED_FAMILIES: Final = frozenset(fold(name) for name in FAMILY_NAME_SHARES)
+#: Family names carried by at least one person in a hundred: those whose typing errors are
+#: common enough to read a name by. Rarer ones are as often a given name a letter away
+#: (Nhung and Phùng).
+_COMMON_FAMILIES: Final = frozenset(
+    fold(name) for name, share in FAMILY_NAME_SHARES.items() if share >= 0.01
+)
 #: Middle names that stand second in Vietnamese order and almost never elsewhere.
 _SECOND_WORDS: Final = frozenset({"van", "thi"})
 
@@ -174,7 +180,7 @@ def _one_edit(word: str, other: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _mistyped_family(word: str) -> bool:
-    """Return whether a folded word is one typing error away from a family name, and is none.
+    """Return whether a word is one typing error away from a common family name, and is none.
 
     Short words are left alone: most given names of up to four letters are one letter away
     from some family name (Hà and Hồ, Minh and Ninh).
@@ -182,7 +188,7 @@ def _mistyped_family(word: str) -> bool:
     folded = fold(word)
     if len(folded) < 5 or folded in _FOLDED_FAMILIES:
         return False
-    return any(_one_edit(folded, family) for family in _FOLDED_FAMILIES)
+    return any(_one_edit(folded, family) for family in _COMMON_FAMILIES)
 
 
 def _misread_order(full: str) -> bool:

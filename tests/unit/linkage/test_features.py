@@ -49,6 +49,8 @@ class TestNames:
         # Minh is one letter from Ninh, Vang from Tăng: no sign of a typing error.
         assert name_features("Minh Khải Nguyễn").given == "khai"
         assert name_features("Vang Nguyen").family == "nguyen"
+        # Nhung is one letter from Phùng, a rare family name: only common ones are read so.
+        assert name_features("Lăng Thu Nhung").given == "nhung"
 
     def test_sorted_words_equal_whatever_the_order(self) -> None:
         # "Mai" is a family name too, so the order cannot be detected: the bag of words still equals.
