@@ -235,6 +235,38 @@ class Settings(BaseSettings):
         ),
     )
 
+    console_host: str = Field(
+        default="127.0.0.1",
+        description=N_(
+            "Address the operator console listens on: keep it on the node's internal network."
+        ),
+    )
+    console_port: int = Field(
+        default=8700, ge=1, le=65535, description=N_("Port the operator console listens on.")
+    )
+    console_lockout_failures: int = Field(
+        default=5,
+        ge=1,
+        description=N_("Failed sign-ins in a row after which a console login name is locked."),
+    )
+    console_lockout_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description=N_("How long a console login name stays locked after too many failures."),
+    )
+    console_session_idle_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description=N_("A console session ends after this many minutes without a request."),
+    )
+    console_session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        description=N_(
+            "A console session ends this many hours after signing in, however active it is."
+        ),
+    )
+
     @property
     def effective_database_url(self) -> str:
         """Return the database URL, defaulting to ``<state_dir>/node.sqlite``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
 from lienthong.store.dialects import KeyType, UTCDateTime
 from lienthong.store.models import ID_LENGTH, TYPE_LENGTH, metadata
@@ -55,4 +55,53 @@ access_log = Table(
     Column("version", Integer, nullable=True),
     Column("outcome", String(OUTCOME_LENGTH), nullable=False),
     Index(None, "record_type", "record_id"),
+)
+
+LOGIN_LENGTH: Final = 64
+NAME_LENGTH: Final = 255
+OPERATOR_ROLE_LENGTH: Final = 32
+HASH_LENGTH: Final = 255
+
+#: The people who run the node through its console. Only the argon2 hash of a password
+#: is kept; a disabled operator stays listed, so that the audit log's names keep meaning.
+operators = Table(
+    "operators",
+    metadata,
+    Column("operator_id", String(TOKEN_ID_LENGTH), primary_key=True),
+    Column("login", String(LOGIN_LENGTH), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("role", String(OPERATOR_ROLE_LENGTH), nullable=False),
+    Column("province", String(2), nullable=True),
+    Column("password_hash", String(HASH_LENGTH), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    UniqueConstraint("login"),
+)
+
+#: Failed sign-ins in a row per login name, known or not: counting unknown names too
+#: means neither the answer nor the lock-out tells whether a name exists.
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("login", String(LOGIN_LENGTH), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+)
+
+#: Console sessions. Only the SHA-256 of the browser's token is kept; the CSRF secret
+#: never leaves the node (forms carry an HMAC of it).
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "operator_id", String(TOKEN_ID_LENGTH), ForeignKey("operators.operator_id"), nullable=False
+    ),
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Index(None, "operator_id"),
 )

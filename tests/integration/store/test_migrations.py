@@ -23,6 +23,7 @@ from lienthong.store.migrate import target_metadata
 
 TABLES = {table.name for table in target_metadata().sorted_tables}
 CONSOLIDATION = {"consolidation_runs", "consolidation_items", "consolidation_merges"}
+OPERATORS = {"operators", "operator_sessions", "signin_failures"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -69,7 +70,7 @@ def test_the_sync_revision_adds_and_removes_exactly_the_sync_tables(
     downgrade(empty_database, "0003")
     remaining = set(inspect(empty_database).get_table_names())
     assert not {"sync_cursors", "sync_peers"} & remaining
-    assert remaining >= TABLES - {"sync_cursors", "sync_peers"} - CONSOLIDATION
+    assert remaining >= TABLES - {"sync_cursors", "sync_peers"} - CONSOLIDATION - OPERATORS
 
 
 def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_tables(
@@ -80,7 +81,7 @@ def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_t
     downgrade(empty_database, "0004")
     remaining = set(inspect(empty_database).get_table_names())
     assert not CONSOLIDATION & remaining
-    assert remaining >= TABLES - CONSOLIDATION
+    assert remaining >= TABLES - CONSOLIDATION - OPERATORS
 
 
 def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
@@ -99,5 +100,17 @@ def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
         "sync_cursors",
         "sync_peers",
         *CONSOLIDATION,
+        *OPERATORS,
     }
     assert remaining >= TABLES - later
+
+
+def test_the_operators_revision_adds_and_removes_exactly_the_console_tables(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    assert set(inspect(empty_database).get_table_names()) >= OPERATORS
+    downgrade(empty_database, "0005")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert not OPERATORS & remaining
+    assert remaining >= TABLES - OPERATORS
