@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from lienthong.access.policy import ConsolePermission
+from lienthong.access.policy import ConsolePermission, OperatorRole
 from lienthong.errors import LienthongError
 from lienthong.web.console.auth import Operator, require
 from lienthong.web.console.pages.queries import (
@@ -25,8 +25,11 @@ RecordsReader = Annotated[Operator, Depends(require(ConsolePermission.VIEW_RECOR
 
 
 def reader_of(operator: Operator) -> Reader:
-    """Return who reads, limited to the operator's province when they have one."""
-    return Reader(operator.login, province=operator.province)
+    """Return who reads: a province operator only their province's records, others all."""
+    if operator.role is OperatorRole.PROVINCE:
+        # No province at all must mean nothing seen, never everything.
+        return Reader(operator.login, province=operator.province or "-")
+    return Reader(operator.login)
 
 
 @router.get("/registries", response_class=HTMLResponse, name="registries")
