@@ -51,12 +51,10 @@ _SWAPPED: Final = '"name_tokens_l" = "name_tokens_r"'
 _EXCHANGED: Final = '"given_l" = "family_r" AND "family_l" = "given_r"'
 #: Parts that disagree while the words, all but one, are shared: the order was read
 #: differently on each side and one word was mistyped or dropped as well.
-_WORDS_L: Final = "str_split(\"name_tokens_l\", ' ')"
-_WORDS_R: Final = "str_split(\"name_tokens_r\", ' ')"
-_SHARED: Final = f"len(list_intersect({_WORDS_L}, {_WORDS_R}))"
+_SHARED: Final = 'len(list_intersect("name_words_l", "name_words_r"))'
 _NEARLY_SWAPPED: Final = (
-    f'"family_l" <> "family_r" AND {_SHARED} >= 2'
-    f" AND {_SHARED} >= greatest(len({_WORDS_L}), len({_WORDS_R})) - 1"
+    f'"family_l" <> "family_r"'
+    f' AND {_SHARED} >= greatest(2, len("name_words_l") - 1, len("name_words_r") - 1)'
 )
 
 

@@ -41,6 +41,7 @@ PERSON_COLUMNS: Final = (
     "given",
     "given_ph",
     "name_tokens",
+    "name_words",
     "birth_date",
     "birth_ym",
     "birth_year",
@@ -72,6 +73,7 @@ PARCEL_COLUMNS: Final = (
 
 _INTEGER_COLUMNS: Final = frozenset({"birth_year", "birth_month", "birth_day"})
 _FLOAT_COLUMNS: Final = frozenset({"area"})
+_LIST_COLUMNS: Final = frozenset({"name_words"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +310,9 @@ def _table(columns: Sequence[str], values: dict[str, list[Any]]) -> pa.Table:
     arrays = []
     for name in columns:
         kind = (
-            pa.int32()
+            pa.list_(pa.string())
+            if name in _LIST_COLUMNS
+            else pa.int32()
             if name in _INTEGER_COLUMNS
             else pa.float64()
             if name in _FLOAT_COLUMNS
@@ -338,6 +342,7 @@ def person_features(table: pa.Table) -> pa.Table:
         out["given"][index] = name.given
         out["given_ph"][index] = name.given_ph
         out["name_tokens"][index] = name.tokens
+        out["name_words"][index] = name.tokens.split(" ") if name.tokens else None
     for index, text in enumerate(_column(table, "birth_date")):
         date = date_features(text)
         if date is not None:

@@ -135,6 +135,7 @@ class TestTables:
         assert tuple(features.column_names) == PERSON_COLUMNS
         rows = features.to_pylist()
         assert rows[0]["given"] == "an" and rows[0]["province"] == "01"
+        assert rows[0]["name_words"] == ["an", "nguyen", "van"]
         assert rows[0]["sex"] == "male" and rows[0]["pin"] == "001090000001"
         assert rows[1]["given"] is None and rows[1]["birth_year"] == 1990
         assert rows[1]["birth_date"] is None and rows[1]["cmnd"] is None
