@@ -19,7 +19,7 @@ from lienthong.web.console.pages.queries import (
     audit_entry,
     verify_audit_log,
 )
-from lienthong.web.console.templating import render
+from lienthong.web.console.templating import render, request_language
 
 router = APIRouter()
 
@@ -92,7 +92,9 @@ def verify(
             target=node.node_id,
             outcome=error.code,
         )
-        return _page(request, AuditFilter(), None, {"verify_error": error.message()})
+        return _page(
+            request, AuditFilter(), None, {"verify_error": error.message(request_language(request))}
+        )
     audit_action(
         node=node,
         operator=operator,

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lienthong.access.policy import ConsolePermission, operator_allows
 from lienthong.errors import LienthongError
 from lienthong.exchange.directory.models import METHODS
-from lienthong.i18n import N_, _
+from lienthong.i18n import N_, translate
 from lienthong.web.console.audit import audit_action
 from lienthong.web.console.auth import Operator, require
 from lienthong.web.console.csrf import csrf_protect
 from lienthong.web.console.pages.queries import grant, parse_purposes, read_directory, revoke
-from lienthong.web.console.templating import render
+from lienthong.web.console.templating import render, request_language
 
 router = APIRouter()
 
@@ -40,6 +40,7 @@ def _show(
     status_code: int = 200,
 ) -> HTMLResponse:
     node = request.app.state.node
+    language = request_language(request)
     context: dict[str, Any] = {
         "view": None,
         "unavailable": None,
@@ -53,10 +54,12 @@ def _show(
     try:
         context["view"] = read_directory(node=node)
     except LienthongError as error:
-        context["unavailable"] = error.message()
+        context["unavailable"] = error.message(language)
     done = request.query_params.get("done")
     if done in _DONE:
-        context["done"] = _(_DONE[done]).format(grant=request.query_params.get("grant", "")[:40])
+        context["done"] = translate(_DONE[done], language=language).format(
+            grant=request.query_params.get("grant", "")[:40]
+        )
     return render(request, "pages/directory.html", context, status_code=status_code)
 
 
@@ -113,7 +116,11 @@ def add(
         )
         field = _FIELDS.get(error.field or "", "purposes")
         return _show(
-            request, operator, errors=[(field, error.message())], form=form, status_code=400
+            request,
+            operator,
+            errors=[(field, error.message(request_language(request)))],
+            form=form,
+            status_code=400,
         )
     audit_action(
         node=node,
@@ -155,7 +162,12 @@ def remove(
             target=grant_id[:40],
             outcome=error.code,
         )
-        return _show(request, operator, errors=[("grants", error.message())], status_code=400)
+        return _show(
+            request,
+            operator,
+            errors=[("grants", error.message(request_language(request)))],
+            status_code=400,
+        )
     audit_action(
         node=node,
         operator=operator,

@@ -17,7 +17,7 @@ from lienthong.web.console.pages.queries import (
     read_record,
     search_registers,
 )
-from lienthong.web.console.templating import render
+from lienthong.web.console.templating import render, request_language
 
 router = APIRouter()
 
@@ -55,7 +55,7 @@ def registries(
                 cursor=cursor if register else None,
             )
         except LienthongError as error:
-            context["errors"] = [("q", error.message())]
+            context["errors"] = [("q", error.message(request_language(request)))]
             status = 400
     return render(request, "pages/registries.html", context, status_code=status)
 
