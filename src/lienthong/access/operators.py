@@ -218,7 +218,7 @@ def _audit(
                 kind=kind,
                 node_id=node_id,
                 client=actor,
-                user_id=actor,
+                user_id=actor.removeprefix("console:"),
                 service=action,
                 outcome=outcome,
                 details=json.dumps(
@@ -593,7 +593,7 @@ def authenticate(
             connection,
             kind=CONSOLE_SIGNIN,
             at=at,
-            actor=key,
+            actor=f"console:{key}",
             action="signin",
             target=key,
             outcome=outcome,

@@ -255,9 +255,9 @@ def test_every_change_and_every_sign_in_is_in_the_audit_log(engine: Engine) -> N
     ]
     assert seen == [
         (CONSOLE_OPERATOR, "cli", "operator.create", "ok", "an.nguyen"),
-        (CONSOLE_SIGNIN, "an.nguyen", "signin", "ok", "an.nguyen"),
-        (CONSOLE_SIGNIN, "an.nguyen", "signin", "failed", "an.nguyen"),
-        (CONSOLE_SIGNIN, "nobody", "signin", "failed", "nobody"),
+        (CONSOLE_SIGNIN, "console:an.nguyen", "signin", "ok", "an.nguyen"),
+        (CONSOLE_SIGNIN, "console:an.nguyen", "signin", "failed", "an.nguyen"),
+        (CONSOLE_SIGNIN, "console:nobody", "signin", "failed", "nobody"),
         (CONSOLE_OPERATOR, "chief", "operator.disable", "ok", "an.nguyen"),
         (CONSOLE_OPERATOR, "chief", "operator.unlock", "ok", "an.nguyen"),
     ]
