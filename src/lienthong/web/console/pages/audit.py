@@ -25,7 +25,8 @@ router = APIRouter()
 
 AuditReader = Annotated[Operator, Depends(require(ConsolePermission.VIEW_AUDIT))]
 
-_TEXT = Query("", max_length=255)
+#: A filter field: the longest value a column of the audit log holds.
+Filter = Annotated[str, Query(max_length=255)]
 
 
 def _page(
@@ -50,12 +51,12 @@ def _page(
 def audit(
     request: Request,
     operator: AuditReader,
-    node: str = _TEXT,
-    client: str = _TEXT,
-    service: str = _TEXT,
-    person: str = _TEXT,
-    outcome: str = _TEXT,
-    kind: str = _TEXT,
+    node: Filter = "",
+    client: Filter = "",
+    service: Filter = "",
+    person: Filter = "",
+    outcome: Filter = "",
+    kind: Filter = "",
     before: int | None = Query(None, ge=1),
 ) -> HTMLResponse:
     """Show the audit log, newest first, narrowed by the filters given."""
