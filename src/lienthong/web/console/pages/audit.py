@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from lienthong.access.policy import ConsolePermission
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.log import KINDS
-from lienthong.web.console.audit import audit_action
+from lienthong.web.console.audit import CONSOLE_ACTION, audit_action
 from lienthong.web.console.auth import Operator, require
 from lienthong.web.console.csrf import csrf_protect
 from lienthong.web.console.pages.queries import (
@@ -39,7 +39,7 @@ def _page(
     context: dict[str, object] = {
         "page": page,
         "where": where,
-        "kinds": KINDS,
+        "kinds": (*KINDS, CONSOLE_ACTION),
         "report": None,
         "verify_error": None,
         **(extra or {}),

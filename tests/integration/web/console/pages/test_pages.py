@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -13,7 +14,10 @@ from tests.integration.web.console.pages.conftest import AN_GIANG_PIN, DRIVING, 
 from lienthong.access.operators import create_operator
 from lienthong.access.policy import OperatorRole
 from lienthong.exchange.audit.models import audit_log
+from lienthong.exchange.directory import authority
+from lienthong.exchange.directory.cache import cache_path
 from lienthong.node import Node
+from lienthong.settings import load_settings
 from lienthong.systems.core import samples
 from lienthong.web.console.app import create_console
 from lienthong.web.console.pages import queries
@@ -245,3 +249,31 @@ def test_changing_the_directory_is_refused_without_csrf_and_for_a_province(
     data = {"csrf_token": token.group(1)} if token else {}
     assert province.post(f"/directory/grants/{grant_id}/revoke", data=data).status_code == 403
     assert queries.read_directory(node=console).directory.version == version
+
+
+def test_a_province_node_shows_its_copy_read_only_and_says_why(
+    console: Node, network: Path
+) -> None:
+    state = network / "an-giang"
+    cache = cache_path(state)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(authority.latest_signed(network / "central"))
+    settings = load_settings(state_dir=state, node_id="VN-91", database_url=None)
+    an_giang = Node(settings=settings, engine=console.engine, systems=console.systems)
+    client = client_for(an_giang, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/directory")
+    assert page.status_code == 200
+    assert "This node is not the network authority" in page.text
+    assert 'action="/directory/grants"' not in page.text and "/revoke" not in page.text
+    refused = client.post(
+        "/directory/grants",
+        data={
+            "client": DRIVING,
+            "service": REGISTRY,
+            "purposes": "road-safety",
+            "csrf_token": _csrf(page.text),
+        },
+    )
+    assert refused.status_code == 400
+    assert "only central changes the directory" in refused.text
