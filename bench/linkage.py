@@ -18,6 +18,9 @@ ways in this one process, on the same rows:
    unfolded columns (``NameComparison`` on the full name, ``DateOfBirthComparison``,
    ``ExactMatch`` on PIN, sex and commune), blocking on those columns, the same training.
 
+With ``--dedupe`` the engine also looks for duplicates within the extract
+(``find_duplicates`` at the match threshold), scored pairwise against the truth's clusters.
+
 A legacy record is *predicted linked* when its decision is match or review (for exact,
 when a key is found); it is *right* when the registry record predicted is its true one.
 Precision = right / predicted linked; recall = right / legacy records that have a true
@@ -214,6 +217,32 @@ def run_lienthong(
     return predicted
 
 
+def run_dedupe(
+    legacy: pa.Table, registry: pa.Table, clusters: Mapping[str, str], work: Path, meter: Meter
+) -> tuple[float, float, int]:
+    """Return the pairwise precision and recall of duplicates found within the legacy file."""
+    from itertools import combinations
+
+    from lienthong.linkage.engine import find_duplicates, train_model
+    from lienthong.linkage.specs import spec_for
+
+    spec = spec_for("Person")
+    model = train_model(spec=spec, legacy=legacy, registry=registry, workdir=work, seed=1)
+    with meter.phase("lienthong duplicates"):
+        groups = find_duplicates(
+            spec=spec, legacy=legacy, model=model, threshold=MATCH, workdir=work
+        )
+    found = {pair for group in groups for pair in combinations(sorted(group.legacy_ids), 2)}
+    members: dict[str, list[str]] = {}
+    for legacy_id, cluster in clusters.items():
+        members.setdefault(cluster, []).append(legacy_id)
+    true = {
+        pair for ids in members.values() if len(ids) > 1 for pair in combinations(sorted(ids), 2)
+    }
+    right = len(found & true)
+    return (right / len(found) if found else 1.0), (right / len(true) if true else 1.0), len(true)
+
+
 def run_exact(legacy: pa.Table, registry: pa.Table, meter: Meter) -> dict[str, tuple[str, str]]:
     from lienthong.vn.text import fold
 
@@ -373,7 +402,7 @@ def main() -> None:
             registry = read_registry(registry_path)
         with meter.phase("read and repair legacy extract"):
             legacy, legacy_ids, rejected = read_legacy(legacy_path)
-        truth, _clusters = read_truth(legacy_path)
+        truth, clusters = read_truth(legacy_path)
         print(
             f"registry {registry.num_rows:,} rows; legacy {len(legacy_ids):,} rows"
             f" ({rejected:,} rejected by the mapping), {sum(1 for v in truth.values() if v):,} in the registry"
@@ -409,6 +438,7 @@ def main() -> None:
                 )
             )
         counts = blocking_counts(legacy, registry, work) if args.blocking else []
+        dedupe = run_dedupe(legacy, registry, clusters, work, meter) if args.dedupe else None
 
     print()
     print(
@@ -425,6 +455,12 @@ def main() -> None:
     print(f"\nlienthong end to end (features + training + predict): {lienthong_total:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the whole run: {peak:.0f} MB (DuckDB memory_limit {_memory_limit()})")
+    if dedupe is not None:
+        precision, recall, pairs = dedupe
+        print(
+            f"duplicates within the extract at {MATCH}: pairwise precision {precision:.4f},"
+            f" recall {recall:.4f} ({pairs:,} true pairs), {meter.seconds['lienthong duplicates']:.1f} s"
+        )
     for rule, marginal, cumulative in counts:
         print(f"  {marginal:>14,} {cumulative:>14,}  {rule}")
 

@@ -48,7 +48,7 @@ DEFAULT_MATCH_SHARE: Final = 0.5
 U_PAIRS: Final = 1e7
 #: Pairs one EM session looks at, at most; beyond that more pairs only cost time.
 EM_PAIRS: Final = 2e6
-#: Pairs scored below this probability are not kept as candidates.
+#: Pairs scored below this probability (or the review threshold, if lower) are not candidates.
 CANDIDATE_FLOOR: Final = 0.01
 MAX_CANDIDATES: Final = 3
 #: Two candidates whose odds are within this factor cannot be told apart: a person decides.
@@ -528,7 +528,8 @@ def _link_all(
         linker = Linker(frames, settings, log_level=None)
         say(_("Comparing the records"))
         predictions = linker.inference.predict(
-            threshold_match_probability=CANDIDATE_FLOOR, warning_mode="never"
+            threshold_match_probability=min(CANDIDATE_FLOOR, thresholds.review),
+            warning_mode="never",
         )
         say(_("Ranking the candidates"))
         yield from _links(session, predictions.physical_name, labels, thresholds)
