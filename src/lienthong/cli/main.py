@@ -14,6 +14,7 @@ from lienthong import __version__
 from lienthong.cli import api as api_cli
 from lienthong.cli import audit as audit_cli
 from lienthong.cli import config as config_cli
+from lienthong.cli import console as console_cli
 from lienthong.cli import consolidate as consolidate_cli
 from lienthong.cli import data as data_cli
 from lienthong.cli import demo as demo_cli
@@ -110,6 +111,7 @@ app.add_typer(gateway_cli.app, name="gateway")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(consolidate_cli.app, name="consolidate")
+app.add_typer(console_cli.app, name="console")
 app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(
     name="demo",
