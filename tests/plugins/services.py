@@ -1,7 +1,7 @@
-"""Tests marked ``postgres`` or ``nats`` need that server.
+"""Tests marked ``postgres`` or ``nats`` need that server; tests marked ``browser`` Chromium.
 
-Where the server is absent they skip with the reason; under ``CI=true`` they fail
-instead, so a CI run can never pass by silently skipping them.
+Where the server or the browser is absent they skip with the reason; under ``CI=true``
+they fail instead, so a CI run can never pass by silently skipping them.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,14 @@ SERVICES: dict[str, tuple[str, str]] = {
     "nats": ("LIENTHONG_TEST_NATS_URL", "nats://127.0.0.1:4222"),
 }
 DEFAULT_PORTS = {"postgres": 5432, "nats": 4222}
+#: Debian's Chromium, which the browser tests drive (Playwright downloads no browser).
+CHROMIUM_ENV = "LIENTHONG_TEST_CHROMIUM"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_path() -> Path:
+    """Return the Chromium the browser tests drive: $LIENTHONG_TEST_CHROMIUM or Debian's."""
+    return Path(os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM))
 
 
 def service_url(name: str) -> str:
@@ -40,11 +49,19 @@ def unavailable(name: str) -> str | None:
         return f"{name} is not reachable at {host}:{port} ({exc}); set {env} to run these tests"
 
 
+def browser_unavailable() -> str | None:
+    """Return why the browser tests cannot run, or None when Chromium is installed."""
+    chromium = chromium_path()
+    if chromium.is_file() and os.access(chromium, os.X_OK):
+        return None
+    return f"Chromium is not installed at {chromium}; install it with: apt-get install chromium"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for name in SERVICES:
+    for name in [*SERVICES, "browser"]:
         if item.get_closest_marker(name) is None:
             continue
-        reason = unavailable(name)
+        reason = browser_unavailable() if name == "browser" else unavailable(name)
         if reason is None:
             continue
         if os.environ.get("CI", "").lower() == "true":
