@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.rule import Rule
 from rich.table import Table
 
@@ -19,6 +20,7 @@ from lienthong.cli.render import print_findings
 from lienthong.cli.sync import describe_round
 from lienthong.demo import consolidation as co
 from lienthong.demo import exchange as ex
+from lienthong.demo import live
 from lienthong.demo import network as net
 from lienthong.demo.tour import tour
 from lienthong.errors import LienthongError
@@ -63,10 +65,23 @@ def demo(
     ] = False,
     no_input: Annotated[
         bool,
-        typer.Option("--no-input", help=_("Show the tour only; do not ask for values.")),
+        typer.Option(
+            "--no-input",
+            help=_("Show the tour and the network's steps, then exit; do not go live."),
+        ),
     ] = False,
+    no_traffic: Annotated[
+        bool,
+        typer.Option("--no-traffic", help=_("Run the live network without the scenario traffic.")),
+    ] = False,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", min=1, max=65535, help=_("Port of the operator console at central.")
+        ),
+    ] = live.DEFAULT_CONSOLE_PORT,
 ) -> None:
-    """Run the tour, seed the network, look records up, then explain what the person types."""
+    """Run the tour and the network's steps, then run the network live until Ctrl-C."""
     console = Console()
     console.print(Rule(_("lienthong — a tour of Vietnam's reference data")))
     for stop in tour():
@@ -92,21 +107,89 @@ def demo(
         )
         _exchange(console, network, state_dir=state_dir)
         _consolidation(console, network, state_dir=state_dir)
-        if no_input or not _interactive():
-            return
-        console.print(
-            Rule(_("Your turn: type a name, a PIN, a plate, a tax code or any value; Enter quits"))
-        )
-        while True:
-            try:
-                value = console.input("[bold]› [/]").strip()
-            except (EOFError, KeyboardInterrupt):
-                break
-            if not value:
-                break
-            _answer(console, network, value)
     finally:
         network.close()
+    if no_input or not _interactive():
+        return
+    _live(console, state_dir=state_dir, port=port, traffic=not no_traffic, seed=seed)
+
+
+def _live(console: Console, *, state_dir: Path, port: int, traffic: bool, seed: int) -> None:
+    """Run the network as separate processes until Ctrl-C, then stop every one of them."""
+    console.print()
+    console.print(Rule(_("The network, live: every node a process of its own")))
+    stopping = threading.Event()
+    restore = live.stop_on_signals(stopping)
+    plan = live.Plan(
+        state_dir=state_dir,
+        console_port=port,
+        traffic=traffic,
+        seed=seed,
+        language=current_language.get(),
+    )
+    network = live.LiveNetwork(plan, stopping=stopping)
+    try:
+        logins = network.prepare()
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            console=console,
+        ) as progress:
+            task = progress.add_task(_("Starting the processes"), total=network.planned)
+
+            def ready(child: live.Child) -> None:
+                progress.console.print(
+                    "[green]✓[/] "
+                    + _("{child} is up (pid {pid})").format(
+                        child=escape(child.spec.name), pid=child.pid
+                    ),
+                    highlight=False,
+                )
+                progress.advance(task)
+
+            network.start(on_ready=ready)
+        _show_logins(console, plan, logins)
+        network.watch(
+            say=lambda event: console.print(
+                f"[bold yellow]{escape(_(event.message).format(**event.values))}[/]",
+                highlight=False,
+            )
+        )
+    except live.Interrupted:
+        pass
+    finally:
+        network.stop()
+        restore()
+    console.print(_("Every process of the demo network is stopped."))
+
+
+ROLES = {
+    "central_operator": N_("central operator: the whole network"),
+    "province_operator": N_("province operator: An Giang only"),
+    "auditor": N_("auditor: reads the audit log"),
+}
+
+
+def _show_logins(console: Console, plan: live.Plan, logins: list[live.Login]) -> None:
+    console.print(
+        _("The operator console of central: {url}").format(url=plan.console_url),
+        highlight=False,
+    )
+    table = Table(title=_("Sign in as"), title_justify="left")
+    for header in (_("Login"), _("Password"), _("Role")):
+        table.add_column(header)
+    for login in logins:
+        table.add_row(login.login, login.password, _(ROLES.get(login.role.value, login.role)))
+    console.print(table)
+    console.print(
+        _(
+            "The passwords are kept in {path}. Each process writes its log under {logs}."
+            " Ctrl-C stops every process."
+        ).format(path=plan.state_dir / live.LOGIN_FILE, logs=plan.state_dir / live.LOGS),
+        highlight=False,
+    )
 
 
 def _open(console: Console, *, state_dir: Path, people: int, seed: int, fresh: bool) -> net.Network:

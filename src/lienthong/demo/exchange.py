@@ -236,7 +236,7 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_ports(count: int, *, besides: Sequence[int] = ()) -> list[int]:
+def free_ports(count: int, *, besides: Sequence[int] = ()) -> list[int]:
     """Return distinct ports free now, none of ``besides`` (probes held open until all are chosen)."""
     with contextlib.ExitStack() as stack:
         ports: list[int] = []
@@ -325,7 +325,7 @@ def prepare_network(state_dir: Path) -> tuple[dict[str, int], bool]:
     if ports is None:
         # Forgotten first: a setup that fails half-way must not look reusable next time.
         (state_dir / RECORD).unlink(missing_ok=True)
-        ports = dict(zip(NODES, _free_ports(len(NODES)), strict=True))
+        ports = dict(zip(NODES, free_ports(len(NODES)), strict=True))
         _provision(state_dir, ports, now)
         record = {"layout": _layout(), "tls_ports": ports}
         (state_dir / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
@@ -335,28 +335,33 @@ def prepare_network(state_dir: Path) -> tuple[dict[str, int], bool]:
     return ports, provisioned
 
 
+def gateway_settings(
+    node_id: str, *, client_port: int, tls_port: int, directory_url: str | None
+) -> dict[str, Any]:
+    """Return the settings a node's gateway and sync have in the demo network."""
+    return {
+        "network_instance": INSTANCE,
+        "gateway_host": HOST,
+        "gateway_port": client_port,
+        "gateway_tls_host": HOST,
+        "gateway_tls_port": tls_port,
+        "directory_url": directory_url,
+        "exchange_upstreams": {},
+        # Provinces sync with central; central serves them (and opens no link itself).
+        "sync_upstream": SYNC_SERVICE if node_id in PROVINCE_SYNC else None,
+        "sync_client": PROVINCE_SYNC.get(node_id),
+        "sync_partitions": [code for code, held in net.PROVINCE_NODES.items() if held == node_id],
+    }
+
+
 def _gateway_node(
     node: Node, *, client_port: int, tls_port: int, directory_url: str | None
 ) -> Node:
     """Return the node with the settings of its gateway in the demo network (same database)."""
-    settings = node.settings.model_copy(
-        update={
-            "network_instance": INSTANCE,
-            "gateway_host": HOST,
-            "gateway_port": client_port,
-            "gateway_tls_host": HOST,
-            "gateway_tls_port": tls_port,
-            "directory_url": directory_url,
-            "exchange_upstreams": {},
-            # Provinces sync with central; central serves them (and opens no link itself).
-            "sync_upstream": SYNC_SERVICE if node.node_id in PROVINCE_SYNC else None,
-            "sync_client": PROVINCE_SYNC.get(node.node_id),
-            "sync_partitions": [
-                code for code, node_id in net.PROVINCE_NODES.items() if node_id == node.node_id
-            ],
-        }
+    update = gateway_settings(
+        node.node_id, client_port=client_port, tls_port=tls_port, directory_url=directory_url
     )
-    return dataclasses.replace(node, settings=settings)
+    return dataclasses.replace(node, settings=node.settings.model_copy(update=update))
 
 
 # -- the gateways, served in a background thread --------------------------------------------
@@ -741,7 +746,7 @@ def run_exchange(network: net.Network, *, state_dir: Path) -> ExchangeDemo:
     tls_ports, provisioned = prepare_network(state_dir)
     central_state = state_dir / net.CENTRAL
     client_ports = dict(
-        zip(NODES, _free_ports(len(NODES), besides=list(tls_ports.values())), strict=True)
+        zip(NODES, free_ports(len(NODES), besides=list(tls_ports.values())), strict=True)
     )
     directory_url = f"https://{HOST}:{tls_ports[net.CENTRAL]}/directory"
     nodes = {
@@ -790,6 +795,8 @@ __all__ = [
     "GrantLine",
     "SyncDemo",
     "Witnessed",
+    "free_ports",
+    "gateway_settings",
     "prepare_network",
     "run_exchange",
 ]
