@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lienthong.web.console.pages import audit, directory, registries
+from lienthong.web.console.pages import audit, consolidation, directory, network, registries, sync
 
-ROUTERS: list[APIRouter] = [registries.router, audit.router, directory.router]
+ROUTERS: list[APIRouter] = [
+    registries.router,
+    audit.router,
+    directory.router,
+    network.router,
+    sync.router,
+    consolidation.router,
+]

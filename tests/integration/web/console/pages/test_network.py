@@ -1,0 +1,130 @@
+"""The Network page: the directory's nodes, and this node's sync links with their lag."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jinja2
+import pytest
+from tests.integration.web.console.pages.test_pages import _operator, client_for
+
+from lienthong.access.policy import OperatorRole
+from lienthong.node import Node
+from lienthong.sync import cursors
+from lienthong.sync.status import sync_status
+from lienthong.web.console.pages.messages import OPERATIONS_MESSAGES, PAGE_MESSAGES
+from lienthong.web.console.pages.operations import Bar, bar_chart, node_province
+
+TEMPLATES = Path(__file__).parents[5] / "src/lienthong/web/console/templates/pages"
+MINE = sorted(
+    TEMPLATES / name
+    for name in (
+        "network.html",
+        "sync.html",
+        "consolidation.html",
+        "consolidation_run.html",
+        "consolidation_item.html",
+    )
+)
+_LITERAL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+
+
+@pytest.fixture
+def console(node: Node) -> Iterator[Node]:
+    """Central with a central operator, a Hà Nội operator and an auditor."""
+    _operator(node, "lan", OperatorRole.CENTRAL)
+    _operator(node, "minh", OperatorRole.PROVINCE, "01")
+    _operator(node, "thu", OperatorRole.AUDITOR)
+    yield node
+
+
+def _links(node: Node) -> None:
+    """An Giang acknowledged two of central's entries just now; TP. HCM was last heard a day ago."""
+    now = datetime.now(UTC)
+    with node.engine.begin() as connection:
+        cursors.acknowledge(connection, peer="VN-91", positions={"VN-central": 2}, now=now)
+        cursors.acknowledge(
+            connection, peer="VN-79", positions={"VN-central": 0}, now=now - timedelta(days=1)
+        )
+
+
+def test_the_page_lists_every_node_of_the_directory_with_its_certificate_expiry(
+    console: Node,
+) -> None:
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/network")
+    assert page.status_code == 200
+    assert page.text.count("<h1") == 1
+    nodes = page.text[page.text.index('id="nodes"') :]
+    assert "VN-central" in nodes and "VN-91" in nodes
+    assert "(this node)" in nodes
+    assert re.search(r"Version \d+ of the directory of", page.text)
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", nodes)
+
+
+def test_a_link_shows_its_lag_in_entries_and_says_offline_in_words(console: Node) -> None:
+    _links(console)
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/network")
+    links = page.text[page.text.index('id="links"') :]
+    an_giang = links[links.index('<td class="govuk-table__cell">VN-91</td>') :]
+    an_giang = an_giang[: an_giang.index("</tr>")]
+    behind = sync_status(console, now=datetime.now(UTC)).own_last - 2
+    assert f">{behind}</td>" in an_giang
+    assert "offline" not in an_giang and "catching up" in an_giang
+    hcm = links[links.index('<td class="govuk-table__cell">VN-79</td>') :]
+    assert "<strong>offline</strong>" in hcm[: hcm.index("</tr>")]
+
+
+def test_the_lag_chart_is_inline_svg_with_every_value_written(console: Node) -> None:
+    _links(console)
+    client = client_for(console, "lan")
+    page = client.get("/network")
+    chart = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    assert 'role="img"' in chart and "<title" in chart
+    assert "VN-91" in chart and "VN-79" in chart
+    assert "<script" not in page.text
+
+
+def test_without_links_the_page_says_so_and_draws_no_chart(console: Node) -> None:
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/network")
+    assert "No peer has synced with this node yet." in page.text
+    assert "<svg" not in page.text
+
+
+def test_an_auditor_may_not_see_the_network(console: Node) -> None:
+    assert client_for(console, "thu").get("/network").status_code == 403
+    assert client_for(console, "minh").get("/network").status_code == 200
+
+
+def test_a_chart_escapes_its_labels() -> None:
+    svg = bar_chart(title="<t>", bars=[Bar("<b>", 3, "3 & 4")], chart_id="c")
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "3 &amp; 4" in svg
+
+
+def test_a_node_serves_the_province_of_its_identifier() -> None:
+    assert node_province("VN-91") == "91"
+    assert node_province("VN-central") is None
+
+
+def _literals(path: Path) -> list[str]:
+    return [double or single for double, single in _LITERAL.findall(path.read_text("utf-8"))]
+
+
+@pytest.mark.parametrize("path", MINE, ids=lambda path: path.name)
+def test_every_translated_literal_of_the_templates_is_listed(path: Path) -> None:
+    listed = {*PAGE_MESSAGES, *OPERATIONS_MESSAGES}
+    assert [text for text in _literals(path) if text not in listed] == []
+    jinja2.Environment(autoescape=True).parse(path.read_text("utf-8"))
+
+
+def test_the_list_holds_nothing_the_templates_dropped() -> None:
+    used = {text for path in MINE for text in _literals(path)}
+    assert [text for text in OPERATIONS_MESSAGES if text not in used] == []
