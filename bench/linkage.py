@@ -388,6 +388,9 @@ def main() -> None:
     parser.add_argument(
         "--blocking", action="store_true", help="also count the pairs of each blocking rule"
     )
+    parser.add_argument(
+        "--dedupe", action="store_true", help="also find duplicates within the extract"
+    )
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
