@@ -453,7 +453,7 @@ def main() -> None:
             f" {scores.auto_precision:>7.4f} {scores.auto_recall:>7.4f} {train:>8.1f} {link:>7.1f}"
         )
     lienthong_total = sum(
-        meter.seconds[name] for name in meter.seconds if name.startswith("lienthong")
+        meter.seconds[f"lienthong {phase}"] for phase in ("features", "training", "predict")
     )
     print(f"\nlienthong end to end (features + training + predict): {lienthong_total:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
