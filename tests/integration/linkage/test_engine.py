@@ -481,6 +481,43 @@ class TestRefusals:
             Model.load(path)
         assert caught.value.code == "linkage.model.corrupt"
 
+    def test_saved_model_of_a_type_that_cannot_be_linked(
+        self, model: Model, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "vehicle.json"
+        Model(
+            record_type="Vehicle",
+            spec_version="1",
+            settings=model.settings,
+            method=model.method,
+            match_share=model.match_share,
+        ).save(path)
+        with pytest.raises(LienthongError) as caught:
+            Model.load(path)
+        assert caught.value.code == "linkage.model.record_type"
+
+    def test_model_of_an_older_spec_version(
+        self, country: Country, legacy: Legacy, model: Model, workdir: Path
+    ) -> None:
+        older = Model(
+            record_type="Person",
+            spec_version="0",
+            settings=model.settings,
+            method=model.method,
+            match_share=model.match_share,
+        )
+        assert older.version != model.version
+        with pytest.raises(LienthongError) as caught:
+            link_records(
+                spec=PERSON,
+                legacy=table(PERSON, legacy.rows[:3]),
+                registry=table(PERSON, country.registry),
+                model=older,
+                thresholds=THRESHOLDS,
+                workdir=workdir,
+            )
+        assert caught.value.code == "linkage.model.spec_version"
+
     def test_model_of_another_record_type(
         self, country: Country, model: Model, workdir: Path
     ) -> None:
