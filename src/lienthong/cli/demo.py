@@ -184,12 +184,12 @@ def _show_logins(console: Console, plan: live.Plan, logins: list[live.Login]) ->
         table.add_row(login.login, login.password, _(ROLES.get(login.role.value, login.role)))
     console.print(table)
     console.print(
-        _(
-            "The passwords are kept in {path}. Each process writes its log under {logs}."
-            " Ctrl-C stops every process."
-        ).format(path=plan.state_dir / live.LOGIN_FILE, logs=plan.state_dir / live.LOGS),
+        _("The passwords are kept in {path}. Each process writes its log under {logs}.").format(
+            path=plan.state_dir / live.LOGIN_FILE, logs=plan.state_dir / live.LOGS
+        ),
         highlight=False,
     )
+    console.print(_("Ctrl-C stops every process."), highlight=False)
 
 
 def _open(console: Console, *, state_dir: Path, people: int, seed: int, fresh: bool) -> net.Network:
