@@ -12,10 +12,10 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import pyarrow as pa
 
@@ -109,19 +109,24 @@ def link_file(
     registry = registry_table(node=node, spec=spec, actor=actor)
     legacy = legacy_table(accepted, spec=spec)
     model_path = model or out.with_suffix(".model.json")
-    with tempfile.TemporaryDirectory(prefix="lienthong-link-", dir=workdir) as scratch:
-        work = Path(scratch)
-        trained = retrain or not model_path.exists()
-        if trained:
-            say(N_("Training the model (no labels needed)"))
-            chosen = train_model(spec=spec, legacy=legacy, registry=registry, workdir=work)
-        else:
-            chosen = Model.load(model_path)
-            _check_model(chosen, spec=spec, path=model_path)
-        say(N_("Linking"))
-        links = {
-            link.legacy_id: link
-            for link in link_records(
+    counts: Counter[str] = Counter()
+    outputs = _Outputs(out)
+    try:
+        with tempfile.TemporaryDirectory(prefix="lienthong-link-", dir=workdir) as scratch:
+            work = Path(scratch)
+            trained = retrain or not model_path.exists()
+            if trained:
+                say(N_("Training the model (no labels needed)"))
+                chosen = train_model(spec=spec, legacy=legacy, registry=registry, workdir=work)
+            else:
+                chosen = Model.load(model_path)
+                _check_model(chosen, spec=spec, path=model_path)
+            say(N_("Looking for duplicates within the legacy file"))
+            clusters = _clusters(
+                spec=spec, legacy=legacy, model=chosen, thresholds=thresholds, workdir=work
+            )
+            say(N_("Linking"))
+            links = link_records(
                 spec=spec,
                 legacy=legacy,
                 registry=registry,
@@ -130,40 +135,36 @@ def link_file(
                 workdir=work,
                 progress=progress,
             )
-        }
-        say(N_("Looking for duplicates within the legacy file"))
-        clusters = _clusters(
-            spec=spec, legacy=legacy, model=chosen, thresholds=thresholds, workdir=work
-        )
-    items = list(_items(mapped, links=links, clusters=clusters, spec=spec, loaded=loaded))
-    counts = Counter(item.decision for item in items)
-    written = _write_outputs(out=out, items=items, mapped=mapped, clusters=clusters)
-    say(N_("Recording the run"))
-    try:
-        with node.unit_of_work() as uow:
-            run_id = service.start_run(
-                uow=uow,
-                info=service.RunInfo(
-                    system=spec.system,
-                    record_type=spec.record_type,
-                    source_system=loaded.mapping.source.system,
-                    source=source_name,
-                    mapping=loaded.text,
-                    model_version=chosen.version,
-                    match_threshold=thresholds.match,
-                    review_threshold=thresholds.review,
-                    created_by=actor,
-                ),
-            )
-            service.add_items(uow=uow, run_id=run_id, items=items)
-            uow.commit()
+            # Items stream from the links into the files and the run: a million legacy
+            # records never sit in memory as links, items and rows at once.
+            items = _items(mapped, links=links, clusters=clusters, spec=spec, loaded=loaded)
+            with node.unit_of_work() as uow:
+                run_id = service.start_run(
+                    uow=uow,
+                    info=service.RunInfo(
+                        system=spec.system,
+                        record_type=spec.record_type,
+                        source_system=loaded.mapping.source.system,
+                        source=source_name,
+                        mapping=loaded.text,
+                        model_version=chosen.version,
+                        match_threshold=thresholds.match,
+                        review_threshold=thresholds.review,
+                        created_by=actor,
+                    ),
+                )
+                service.add_items(
+                    uow=uow, run_id=run_id, items=outputs.written(items, counts=counts)
+                )
+                outputs.finish(mapped=mapped, clusters=clusters)
+                say(N_("Recording the run"))
+                uow.commit()
     except BaseException:
-        for path in written.values():
-            path.unlink(missing_ok=True)
+        outputs.discard()
         raise
     if trained:
         chosen.save(model_path)
-    finals = {final: temporary.replace(final) for final, temporary in written.items()}
+    finals = outputs.publish()
     return LinkSummary(
         run_id=run_id,
         out=out,
@@ -172,7 +173,7 @@ def link_file(
         model=model_path,
         model_version=chosen.version,
         trained=trained,
-        rows=len(items),
+        rows=sum(counts.values()),
         by_decision=dict(counts),
         duplicate_rows=len(clusters),
         seconds=time.perf_counter() - started,
@@ -269,12 +270,13 @@ def _table(ids: list[str], columns: Mapping[str, list[str | None]]) -> pa.Table:
 def _items(
     mapped: list[MappedRow],
     *,
-    links: Mapping[str, Link],
+    links: Iterable[Link],
     clusters: Mapping[str, str],
     spec: LinkageSpec,
     loaded: LoadedMapping,
 ) -> Iterator[service.RunItem]:
     create_new = loaded.mapping.target.create_new
+    ordered = iter(links)
     for row in mapped:
         if row.problem is not None:
             yield service.RunItem(
@@ -293,7 +295,10 @@ def _items(
                 },
             )
             continue
-        link = links[row.legacy_id]
+        link = next(ordered)
+        if link.legacy_id != row.legacy_id:
+            # The engine answers in the order it was given; anything else is a defect.
+            raise RuntimeError(f"links out of order: {link.legacy_id} for {row.legacy_id}")
         content = spec.to_content(row.fields) if create_new and link.decision != "match" else None
         yield service.RunItem(
             legacy_id=row.legacy_id,
@@ -322,27 +327,25 @@ def _items(
         )
 
 
-def _write_outputs(
-    *,
-    out: Path,
-    items: list[service.RunItem],
-    mapped: list[MappedRow],
-    clusters: Mapping[str, str],
-) -> dict[Path, Path]:
-    """Write the links file and its companions under temporary names; return final → temporary."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written: dict[Path, Path] = {}
+class _Outputs:
+    """The links file and its companions, written under temporary names until published."""
 
-    def open_temporary(final: Path) -> tuple[Path, Any]:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._temporary: dict[Path, Path] = {}
+
+    def _open(self, final: Path) -> IO[str]:
+        final.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{final.name}.", dir=final.parent)
         os.close(handle)
-        temporary = Path(name)
-        written[final] = temporary
-        return temporary, temporary.open("w", encoding="utf-8", newline="")
+        self._temporary[final] = Path(name)
+        return Path(name).open("w", encoding="utf-8", newline="")
 
-    try:
-        _, stream = open_temporary(out)
-        with stream:
+    def written(
+        self, items: Iterable[service.RunItem], *, counts: Counter[str]
+    ) -> Iterator[service.RunItem]:
+        """Yield the items, each written to the links file and counted on its way."""
+        with self._open(self.out) as stream:
             writer = csv.writer(stream)
             writer.writerow(LINK_COLUMNS)
             for item in items:
@@ -354,10 +357,14 @@ def _write_outputs(
                         item.decision,
                     )
                 )
+                counts[item.decision] += 1
+                yield item
+
+    def finish(self, *, mapped: list[MappedRow], clusters: Mapping[str, str]) -> None:
+        """Write the rejected rows with their reasons, and the duplicate groups."""
         problems = [row for row in mapped if row.problem is not None]
         if problems:
-            _, stream = open_temporary(_companion(out, "rejects"))
-            with stream:
+            with self._open(_companion(self.out, "rejects")) as stream:
                 writer = csv.writer(stream)
                 writer.writerow(("legacy_id", "row", "code", "field", "reason"))
                 for row in problems:
@@ -372,17 +379,20 @@ def _write_outputs(
                         )
                     )
         if clusters:
-            _, stream = open_temporary(_companion(out, "duplicates"))
-            with stream:
+            with self._open(_companion(self.out, "duplicates")) as stream:
                 writer = csv.writer(stream)
                 writer.writerow(("cluster", "legacy_id"))
                 for legacy_id, cluster in sorted(clusters.items(), key=lambda pair: pair[::-1]):
                     writer.writerow((cluster, legacy_id))
-    except BaseException:
-        for temporary in written.values():
+
+    def discard(self) -> None:
+        """Remove every temporary file."""
+        for temporary in self._temporary.values():
             temporary.unlink(missing_ok=True)
-        raise
-    return written
+
+    def publish(self) -> dict[Path, Path]:
+        """Give every file its name; return them."""
+        return {final: temporary.replace(final) for final, temporary in self._temporary.items()}
 
 
 def _companion(out: Path, kind: str) -> Path:
