@@ -116,8 +116,9 @@ app.command(name="serve", help=serve_cli.HELP)(serve_cli.serve)
 app.command(
     name="demo",
     help=_(
-        "Show what lienthong reads in Vietnamese identifiers, units, dates and legacy text, "
-        "then let you try your own. Example: lienthong demo --no-input"
+        "Show lienthong at work: Vietnamese reference data, the national network of central "
+        "and three provinces exchanging, syncing and retiring legacy systems, then, at a "
+        "terminal, the network live with its operator console. Example: lienthong demo"
     ),
 )(demo_cli.demo)
 app.command(
