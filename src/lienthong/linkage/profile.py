@@ -20,6 +20,7 @@ from typing import Final
 from lienthong.errors import LienthongError, VnError
 from lienthong.i18n import N_, _
 from lienthong.linkage.readers import Source, Value
+from lienthong.linkage.specs import spec_for
 from lienthong.vn.ids import (
     is_valid_cmnd,
     is_valid_pin,
@@ -52,35 +53,6 @@ KINDS: Final = (
 )
 #: Kinds whose values are words, so that their encoding matters even when it is Unicode.
 TEXT_KINDS: Final = frozenset({"text", "name", "unit_name", "sex"})
-#: The linkage fields of each record type, and the system that holds it.
-RECORD_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "Person": (
-        "pin",
-        "cmnd",
-        "full_name",
-        "family_name",
-        "middle_name",
-        "given_name",
-        "sex",
-        "birth_date",
-        "province",
-        "commune",
-        "address",
-    ),
-    "Parcel": (
-        "commune",
-        "province",
-        "map_sheet",
-        "parcel_number",
-        "area_m2",
-        "address",
-        "holder_name",
-        "holder_pin",
-        "holder_cmnd",
-        "certificate",
-    ),
-}
-RECORD_SYSTEMS: Final = {"Person": "population", "Parcel": "land"}
 #: Rows between two progress reports.
 PROGRESS_EVERY: Final = 10_000
 #: Share of a column's distinct values that must fit a kind for the column to have it.
@@ -331,21 +303,14 @@ class Profile:
 
 
 def _check_target(system: str, record_type: str) -> None:
-    if record_type not in RECORD_FIELDS:
-        raise LienthongError(
-            "linkage.profile.record_type",
-            N_("There is no linkable record type {record_type}: use one of {known}."),
-            field="record_type",
-            record_type=record_type,
-            known=", ".join(RECORD_FIELDS),
-        )
-    if RECORD_SYSTEMS[record_type] != system:
+    spec = spec_for(record_type)
+    if spec.system != system:
         raise LienthongError(
             "linkage.profile.system",
             N_("The record type {record_type} belongs to the system {expected}, not {system}."),
             field="system",
             record_type=record_type,
-            expected=RECORD_SYSTEMS[record_type],
+            expected=spec.system,
             system=system,
         )
 
@@ -399,8 +364,7 @@ def profile_source(
     progress: Callable[[int], None] | None = None,
 ) -> Profile:
     """Count every row of a source and profile each column over its first ``sample`` rows."""
-    if record_type not in RECORD_FIELDS:
-        _check_target("", record_type)
+    spec_for(record_type)
     if not isinstance(sample, int) or sample < 1:
         raise LienthongError(
             "linkage.profile.sample",
@@ -686,7 +650,7 @@ def _propose(columns: Iterable[ColumnProfile], record_type: str) -> tuple[Column
     A column named for a field wins over one whose values merely look like it; otherwise the
     first column wins, and a second column of old identity numbers feeds the ``cmnd`` field.
     """
-    fields = RECORD_FIELDS[record_type]
+    fields = spec_for(record_type).fields
     wanted: list[tuple[ColumnProfile, str | None, bool]] = []
     for column in columns:
         target, named = _field_for(column, record_type)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lienthong.errors import LienthongError
+from lienthong.i18n import current_language
 from lienthong.linkage.profile import ColumnProfile, Profile, profile_source
 from lienthong.linkage.readers import LegacyRow, Source, Value, open_source
 from lienthong.vn.text import encode
@@ -369,8 +370,8 @@ def test_an_unknown_record_type_is_refused() -> None:
     with pytest.raises(LienthongError) as caught:
         profile_source(ListSource(["A"], [["1"]]), record_type="Vehicle")
 
-    assert caught.value.code == "linkage.profile.record_type"
-    assert "Person, Parcel" in caught.value.message_en
+    assert caught.value.code == "linkage.spec.unknown"
+    assert "Person" in caught.value.message_en and "Parcel" in caught.value.message_en
 
 
 def test_a_month_first_date_column_asks_for_mdy() -> None:
@@ -396,7 +397,7 @@ def test_the_same_profile_maps_to_another_record_type() -> None:
     ("system", "record_type", "code"),
     [
         ("land", "Person", "linkage.profile.system"),
-        ("vehicles", "Vehicle", "linkage.profile.record_type"),
+        ("vehicles", "Vehicle", "linkage.spec.unknown"),
     ],
 )
 def test_a_mapping_for_a_wrong_target_is_refused(system: str, record_type: str, code: str) -> None:
@@ -424,7 +425,13 @@ def test_column_names_and_examples_with_quotes_and_control_characters_stay_valid
 def test_no_identifier_is_proposed_when_no_column_is_unique_and_filled() -> None:
     profile = profile_source(ListSource(["A"], [["1"], ["1"], [None]]))
 
-    text = profile.proposed_mapping(system="population", record_type="Person", source_system="O")
+    token = current_language.set("en")
+    try:
+        text = profile.proposed_mapping(
+            system="population", record_type="Person", source_system="O"
+        )
+    finally:
+        current_language.reset(token)
 
     assert "id" not in tomllib.loads(text)["source"]
     assert "identified by their number" in text
