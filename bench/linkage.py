@@ -16,7 +16,12 @@ ways in this one process, on the same rows:
    the full date of birth, when exactly one registry record has them;
 3. **Splink default**: Splink 5 on DuckDB with its stock comparisons on the repaired but
    unfolded columns (``NameComparison`` on the full name, ``DateOfBirthComparison``,
-   ``ExactMatch`` on PIN, sex and commune), blocking on those columns, the same training.
+   ``ExactMatch`` on PIN, sex and commune), blocking on those columns, the same training;
+4. **Splink default, as read**: the same, on the extract's columns as a generic CSV reader
+   gives them — no Vietnamese repair at all: text decoded as UTF-8 (legacy bytes replaced),
+   dates read only when they are dd/mm/yyyy, the identity number as written (PIN or CMND),
+   the sex as written ("Nam"/"Nữ"), the pre-2025 commune code. This is the issue's
+   "Splink with its default comparisons and no Vietnamese normalisation".
 
 With ``--dedupe`` the engine also looks for duplicates within the extract
 (``find_duplicates`` at the match threshold), scored pairwise against the truth's clusters.
@@ -177,6 +182,30 @@ def read_legacy(path: Path) -> tuple[pa.Table, list[str], int]:
     )
 
 
+def read_legacy_raw(path: Path) -> pa.Table:
+    """Return the extract's columns as a generic CSV reader gives them, without any repair."""
+    from datetime import datetime
+
+    def iso(text: str) -> str | None:
+        try:
+            return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
+        except ValueError:
+            return None
+
+    columns: dict[str, list[str | None]] = {
+        name: [] for name in ("unique_id", "pin", "full_name", "birth_date", "sex", "commune")
+    }
+    with (path / "population.csv").open(encoding="utf-8", errors="replace", newline="") as handle:
+        for row in csv.DictReader(handle):
+            columns["unique_id"].append(row["MA_DAN_CU"])
+            columns["pin"].append(row["SO_CMND"] or None)
+            columns["full_name"].append(row["HO_TEN"] or None)
+            columns["birth_date"].append(iso(row["NGAY_SINH"]))
+            columns["sex"].append(row["GIOI_TINH"] or None)
+            columns["commune"].append(row["MA_XA"] or None)
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
 def read_truth(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     truth: dict[str, str] = {}
     clusters: dict[str, str] = {}
@@ -266,7 +295,7 @@ def run_exact(legacy: pa.Table, registry: pa.Table, meter: Meter) -> dict[str, t
 
 
 def run_splink_default(
-    legacy: pa.Table, registry: pa.Table, work: Path, meter: Meter
+    legacy: pa.Table, registry: pa.Table, work: Path, meter: Meter, *, name: str = "Splink default"
 ) -> dict[str, tuple[str, str]]:
     import duckdb
     import splink.comparison_library as cl
@@ -275,7 +304,7 @@ def run_splink_default(
     from lienthong.linkage.engine import MEMORY_LIMIT, THREADS
 
     columns = ["unique_id", "pin", "full_name", "birth_date", "sex", "commune"]
-    path = work / "splink-default.duckdb"
+    path = work / f"{name.replace(' ', '-').replace(',', '')}.duckdb"
     connection = duckdb.connect(
         str(path),
         config={
@@ -309,14 +338,14 @@ def run_splink_default(
         api.register("registry", dataset_display_name="registry"),
     ]
     linker = Linker(frames, settings, log_level=None)
-    with meter.phase("Splink default training"):
+    with meter.phase(f"{name} training"):
         linker.training.estimate_probability_two_random_records_match(
             [block_on("pin"), block_on("full_name", "birth_date")], recall=0.8
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
         for rule in (block_on("birth_date"), block_on("full_name")):
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
-    with meter.phase("Splink default predict"):
+    with meter.phase(f"{name} predict"):
         predictions = linker.inference.predict(
             threshold_match_probability=REVIEW, warning_mode="never"
         )
@@ -438,6 +467,17 @@ def main() -> None:
                     score(predicted, truth, legacy_ids),
                     meter.seconds["Splink default training"],
                     meter.seconds["Splink default predict"],
+                )
+            )
+            raw = read_legacy_raw(legacy_path)
+            name = "Splink default, as read"
+            predicted = run_splink_default(raw, registry, work, meter, name=name)
+            results.append(
+                (
+                    "Splink default, no Vietnamese repair",
+                    score(predicted, truth, legacy_ids),
+                    meter.seconds[f"{name} training"],
+                    meter.seconds[f"{name} predict"],
                 )
             )
         counts = blocking_counts(legacy, registry, work) if args.blocking else []
