@@ -106,5 +106,7 @@ def test_five_wrong_passwords_lock_the_account(
     assert page.locator(".govuk-error-summary a[href='#login']").is_visible()
     sign_in(page, "an.giang", PASSWORD)
     assert page.url.startswith(served.url + "/signin")
-    assert "unlock" in page.locator(".govuk-error-summary").inner_text()
+    # Vietnamese first: "đề nghị cán bộ vận hành trung ương mở khóa" (ask a central operator
+    # to unlock it).
+    assert "mở khóa" in page.locator(".govuk-error-summary").inner_text()
     screenshot(page, request, "locked")

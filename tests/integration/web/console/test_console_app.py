@@ -22,6 +22,7 @@ from lienthong.web.console.auth import (
     safe_next,
 )
 from lienthong.web.console.csrf import csrf_protect
+from lienthong.web.console.templating import LANGUAGE_COOKIE
 
 
 def _routes(console: Console) -> list[RouteContext]:
@@ -132,6 +133,7 @@ def test_a_route_the_role_does_not_allow_answers_403_with_a_page(
 
     console.client.app.include_router(router)  # type: ignore[attr-defined]
     console.sign_in("an.giang")
+    console.client.cookies.set(LANGUAGE_COOKIE, "en")
     refused = console.client.get("/directory-test")
     assert refused.status_code == 403
     assert "<h1" in refused.text and "central operator" in refused.text
@@ -161,6 +163,7 @@ def test_empty_fields_are_each_named(console: Console) -> None:
 
 
 def test_the_fifth_failure_locks_the_name_and_says_so(console: Console) -> None:
+    console.client.cookies.set(LANGUAGE_COOKIE, "en")
     for _ in range(4):
         assert '<a href="#password">' in console.sign_in("an.giang", "wrong password!").text
     locked = console.sign_in("an.giang", "wrong password!")

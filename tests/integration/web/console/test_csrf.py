@@ -9,6 +9,7 @@ from tests.integration.web.console.consoletest import PASSWORD, Console, make_co
 
 from lienthong.web.console.auth import SESSION_COOKIE
 from lienthong.web.console.csrf import SIGNIN_COOKIE
+from lienthong.web.console.templating import LANGUAGE_COOKIE
 
 
 def _still_signed_in(console: Console) -> bool:
@@ -19,6 +20,7 @@ def test_a_post_without_a_token_is_refused_with_a_page_that_says_what_to_do(
     console: Console,
 ) -> None:
     console.sign_in("trung.uong")
+    console.client.cookies.set(LANGUAGE_COOKIE, "en")
     response = console.client.post("/signout", data={})
     assert response.status_code == 403
     assert "reload the page" in response.text
