@@ -89,9 +89,14 @@ def served(tmp_path: Path) -> Iterator[Served]:
         node.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright."""
+    """Debian's Chromium, headless, driven by Playwright, for one module of tests.
+
+    Playwright's sync API keeps an event loop running in the main thread while it is
+    started: a session-wide browser would make every later ``asyncio.run`` in the suite
+    fail, so it stops with the module that uses it.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
