@@ -51,7 +51,9 @@ def test_version_is_printed() -> None:
 def test_every_command_explains_itself_with_an_example(command: list[str]) -> None:
     code, output = invoke(*command, "--help")
     assert code == 0
-    assert "Example:" in output or "Ví dụ:" in output
+    # Rich wraps the help inside a box: read it as one line of words.
+    words = " ".join(output.replace("│", " ").split())
+    assert "Example:" in words or "Ví dụ:" in words
 
 
 def test_config_show_lists_every_setting_with_its_source() -> None:
@@ -124,16 +126,6 @@ def test_the_demo_runs_without_input_seeds_the_network_and_looks_records_up(
     ):
         assert expected in output
     assert (tmp_path / "demo" / "VN-91" / "node.sqlite").is_file()
-
-
-def test_the_interactive_demo_answers_what_is_typed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr("lienthong.cli.demo._interactive", lambda: True)
-    env = {"LIENTHONG_LANGUAGE": "en", "LIENTHONG_STATE_DIR": str(tmp_path)}
-    result = runner.invoke(app, ["demo", "--people", "300"], input="51K-123.45\nzzqx\n\n", env=env)
-    assert result.exit_code == 0, result.output
-    assert "Hồ Chí Minh" in result.output and "Nothing recognised in 'zzqx'" in result.output
 
 
 def test_the_demo_refuses_too_few_people(tmp_path: Path) -> None:
