@@ -2,6 +2,7 @@
 
     python bench/linkage.py --rows 100000
     python bench/linkage.py --rows 1000000 --data /var/tmp/lienthong-bench   # keep the data
+    python bench/linkage.py --rows 100000 --encoding tcvn3   # the extract in TCVN3 bytes
 
 A registry of ``--rows`` people is generated (``lienthong.data.synthetic``) and a damaged
 legacy extract of the same size derived from it with its ground truth
@@ -133,17 +134,28 @@ def score(
 # -- data ----------------------------------------------------------------------------------------
 
 
-def prepare(rows: int, seed: int, data: Path) -> tuple[Path, Path]:
+def prepare(rows: int, seed: int, data: Path, encoding: str) -> tuple[Path, Path]:
     """Generate the registry and the legacy extract once; later runs reuse them."""
     from lienthong.data.legacy import make_legacy
     from lienthong.data.synthetic import generate
 
     registry = data / f"registry-{rows}-{seed}"
-    legacy = data / f"legacy-{rows}-{seed}"
+    legacy = (
+        data / f"legacy-{rows}-{seed}"
+        if encoding == "utf-8"
+        else data / (f"legacy-{rows}-{seed}-{encoding}")
+    )
     if not (registry / "manifest.json").exists():
         generate(people=rows, seed=seed, out=registry)
     if not (legacy / "population.truth.csv").exists():
-        make_legacy(source=registry, kind="population", out=legacy, rows=rows, seed=seed)
+        make_legacy(
+            source=registry,
+            kind="population",
+            out=legacy,
+            rows=rows,
+            seed=seed,
+            encoding=encoding,
+        )
     return registry, legacy
 
 
@@ -415,6 +427,12 @@ def main() -> None:
         "--skip-default", action="store_true", help="do not run the Splink-default baseline"
     )
     parser.add_argument(
+        "--encoding",
+        choices=("utf-8", "tcvn3", "vni"),
+        default="utf-8",
+        help="the legacy extract's encoding, as a province's old system wrote it",
+    )
+    parser.add_argument(
         "--blocking", action="store_true", help="also count the pairs of each blocking rule"
     )
     parser.add_argument(
@@ -429,7 +447,7 @@ def main() -> None:
         work = Path(scratch) / "work"
         work.mkdir()
         with meter.phase("generate registry and legacy extract"):
-            registry_path, legacy_path = prepare(args.rows, args.seed, data)
+            registry_path, legacy_path = prepare(args.rows, args.seed, data, args.encoding)
         with meter.phase("read registry"):
             registry = read_registry(registry_path)
         with meter.phase("read and repair legacy extract"):
