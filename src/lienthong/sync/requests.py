@@ -249,6 +249,26 @@ def decide(
     return decision
 
 
+def reject(
+    uow: UnitOfWork, request: ChangeRequestContent, *, now: datetime, code: str, message: str
+) -> ChangeDecisionContent:
+    """Refuse a change request addressed to this node without writing what it asks.
+
+    The decision is written in the caller's transaction and flows back to the requester.
+    """
+    decision = ChangeDecisionContent(
+        request_id=request.request_id,
+        requester=request.requester,
+        owner=uow.node,
+        outcome="rejected",
+        code=code,
+        message=message,
+        decided_at=now,
+    )
+    uow.records.create(record_type=DECISION, content=decision.model_dump(mode="json"))
+    return decision
+
+
 def decision_of(uow: UnitOfWork, request_id: str) -> ChangeDecisionContent | None:
     """Return the decision on a change request, once it has reached this node."""
     try:

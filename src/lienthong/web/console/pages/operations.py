@@ -250,17 +250,8 @@ def decide_request(
         if verdict == "accept":
             decision = change_requests.decide(uow, found, now=now)
         else:
-            decision = ChangeDecisionContent(
-                request_id=found.request_id,
-                requester=found.requester,
-                owner=uow.node,
-                outcome="rejected",
-                code=REJECTED_CODE,
-                message=REJECTED_MESSAGE,
-                decided_at=now,
-            )
-            uow.records.create(
-                record_type=change_requests.DECISION, content=decision.model_dump(mode="json")
+            decision = change_requests.reject(
+                uow, found, now=now, code=REJECTED_CODE, message=REJECTED_MESSAGE
             )
         uow.commit()
     return decision
