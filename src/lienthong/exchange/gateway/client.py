@@ -397,7 +397,9 @@ class ClientGateway:
 
 def _signed_header(headers: dict[str, str], name: str) -> str:
     """Return a protocol header the provider's gateway will read exactly as it is signed."""
-    value = m.header_value(headers, name)
+    # HTTP drops white space around a field value on the way (RFC 9110, 5.5): sign the value
+    # the provider's gateway will read, not the spaces the client happened to send.
+    value = m.header_value(headers, name).strip(" \t")
     if not value.isascii():
         # Headers go to the provider as UTF-8, not as the bytes that came: it would read
         # another value than the one signed and refuse the signature.
