@@ -266,6 +266,18 @@ class Settings(BaseSettings):
             "A console session ends this many hours after signing in, however active it is."
         ),
     )
+    console_sample_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=N_(
+            "How often the console records each sync link's lag and the audited traffic, for its charts."
+        ),
+    )
+    console_history_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=N_("How long the console keeps the lag and traffic it recorded."),
+    )
 
     @property
     def effective_database_url(self) -> str:

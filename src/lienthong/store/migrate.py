@@ -25,6 +25,7 @@ TABLE_MODULES: Final = (
     "lienthong.exchange.audit.models",
     "lienthong.sync.models",
     "lienthong.linkage.models",
+    "lienthong.monitoring.models",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,35 @@ class SendingLag:
     def entries(self) -> int:
         """Entries the peer has not acknowledged."""
         return max(self.last - self.acknowledged, 0)
+
+
+@dataclass(frozen=True)
+class PeerLag:
+    """How far one peer is behind this node over every origin it receives."""
+
+    peer: str
+    entries: int
+    #: The largest of its origins' lags in seconds.
+    seconds: float
+    contact_at: datetime
+    origins: tuple[str, ...]
+
+
+def by_peer(sending: Iterable[SendingLag]) -> list[PeerLag]:
+    """Return the lag of each peer, its origins' entries summed, ordered by peer."""
+    grouped: dict[str, list[SendingLag]] = {}
+    for lag in sending:
+        grouped.setdefault(lag.peer, []).append(lag)
+    return [
+        PeerLag(
+            peer=peer,
+            entries=sum(lag.entries for lag in lags),
+            seconds=max(lag.seconds for lag in lags),
+            contact_at=max(lag.contact_at for lag in lags),
+            origins=tuple(sorted(lag.origin for lag in lags)),
+        )
+        for peer, lags in sorted(grouped.items())
+    ]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from lienthong.store.migrate import target_metadata
 TABLES = {table.name for table in target_metadata().sorted_tables}
 CONSOLIDATION = {"consolidation_runs", "consolidation_items", "consolidation_merges"}
 OPERATORS = {"operators", "operator_sessions", "signin_failures"}
+MONITORING = {"metric_samples"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -70,7 +71,10 @@ def test_the_sync_revision_adds_and_removes_exactly_the_sync_tables(
     downgrade(empty_database, "0003")
     remaining = set(inspect(empty_database).get_table_names())
     assert not {"sync_cursors", "sync_peers"} & remaining
-    assert remaining >= TABLES - {"sync_cursors", "sync_peers"} - CONSOLIDATION - OPERATORS
+    assert (
+        remaining
+        >= TABLES - {"sync_cursors", "sync_peers"} - CONSOLIDATION - OPERATORS - MONITORING
+    )
 
 
 def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_tables(
@@ -81,7 +85,7 @@ def test_the_consolidation_revision_adds_and_removes_exactly_the_consolidation_t
     downgrade(empty_database, "0004")
     remaining = set(inspect(empty_database).get_table_names())
     assert not CONSOLIDATION & remaining
-    assert remaining >= TABLES - CONSOLIDATION - OPERATORS
+    assert remaining >= TABLES - CONSOLIDATION - OPERATORS - MONITORING
 
 
 def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
@@ -101,6 +105,7 @@ def test_the_access_revision_adds_and_removes_exactly_the_access_tables(
         "sync_peers",
         *CONSOLIDATION,
         *OPERATORS,
+        *MONITORING,
     }
     assert remaining >= TABLES - later
 
@@ -113,4 +118,15 @@ def test_the_operators_revision_adds_and_removes_exactly_the_console_tables(
     downgrade(empty_database, "0005")
     remaining = set(inspect(empty_database).get_table_names())
     assert not OPERATORS & remaining
-    assert remaining >= TABLES - OPERATORS
+    assert remaining >= TABLES - OPERATORS - MONITORING
+
+
+def test_the_monitoring_revision_adds_and_removes_exactly_the_samples_table(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    assert set(inspect(empty_database).get_table_names()) >= MONITORING
+    downgrade(empty_database, "0006")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert not MONITORING & remaining
+    assert remaining >= TABLES - MONITORING

@@ -1,0 +1,1 @@
+"""What the console remembers of the network over time: each link's lag and the traffic."""
