@@ -7,12 +7,16 @@ dependency (``lienthong.web.console.auth``); every POST is protected against for
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +27,7 @@ from lienthong.access.policy import ConsolePermission, operator_allows
 from lienthong.access.sessions import end_session, start_session
 from lienthong.errors import LienthongError
 from lienthong.i18n import LANGUAGES, N_, current_language, translate
+from lienthong.monitoring.samples import record_samples
 from lienthong.node import Node
 from lienthong.store import Clock, utc_now
 from lienthong.vn.units import province as find_province
@@ -41,6 +46,8 @@ from lienthong.web.console.auth import (
 from lienthong.web.console.csrf import SIGNIN_COOKIE, CsrfRefused, csrf_protect
 from lienthong.web.console.messages import ROLE_NAMES, SECTION_HINTS, SECTION_NAMES
 from lienthong.web.console.templating import LANGUAGE_COOKIE, render, request_language
+
+logger = logging.getLogger(__name__)
 
 STATIC: Final = Path(__file__).parent / "static"
 #: Kept by the browser for a year: it is a preference, not a secret.
@@ -214,9 +221,46 @@ def _install_middleware(app: FastAPI) -> None:
         return response
 
 
-def create_console(node: Node, *, clock: Clock = utc_now) -> FastAPI:
-    """Return the operator console of a node."""
-    app = FastAPI(title="lienthong console", docs_url=None, redoc_url=None, openapi_url=None)
+def _recording(
+    node: Node, *, clock: Clock
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Return a lifespan that records the network's figures while the console runs."""
+    every = node.settings.console_sample_seconds
+    keep = timedelta(hours=node.settings.console_history_hours)
+
+    async def record() -> None:
+        while True:
+            try:
+                await anyio.to_thread.run_sync(lambda: record_samples(node, now=clock(), keep=keep))
+            except Exception:
+                # A busy or unreachable store must not stop the console; the next round retries.
+                logger.exception("recording the network's lag and traffic failed")
+            await anyio.sleep(every)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(record)
+            yield
+            tasks.cancel_scope.cancel()
+
+    return lifespan
+
+
+def create_console(node: Node, *, clock: Clock = utc_now, record_history: bool = False) -> FastAPI:
+    """Return the operator console of a node.
+
+    With ``record_history`` (as ``console serve`` runs it) the console also records the
+    network's lag and traffic every ``console_sample_seconds`` for the Network page's
+    charts; without it, it shows what others recorded.
+    """
+    app = FastAPI(
+        title="lienthong console",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=_recording(node, clock=clock) if record_history else None,
+    )
     app.state.node = node
     app.state.clock = clock
     _install_handlers(app)

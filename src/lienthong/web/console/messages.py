@@ -11,8 +11,8 @@ from typing import Final
 
 from lienthong.i18n import N_
 
-#: The service's name in the header of every page (not translated: it is the product's).
-SERVICE_NAME: Final = "lienthong — bảng điều khiển vận hành"
+#: The service's name in the header of every page.
+SERVICE_NAME: Final = N_("lienthong — operator console")
 
 TEMPLATE_MESSAGES: Final[tuple[str, ...]] = (
     # base.html

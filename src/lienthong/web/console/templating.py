@@ -64,7 +64,7 @@ def render(
         "format_datetime": _format_datetime,
         "operator": session.operator if session is not None else None,
         "csrf_field": partial(csrf_field, request),
-        "service_name": SERVICE_NAME,
+        "service_name": translate(SERVICE_NAME, language=language),
         **(context or {}),
     }
     body = environment.get_template(template).render(values)

@@ -162,6 +162,11 @@ OPERATIONS_MESSAGES: tuple[str, ...] = (
     N_("revoked {time}"),
     N_("certificate expired"),
     N_("in the directory"),
+    N_("Health"),
+    N_("serving this console"),
+    N_("has not synced with this node"),
+    N_("offline: last heard from {time}"),
+    N_("syncing: last heard from {time}"),
     N_("The directory lists no node yet."),
     N_("Sync links of this node"),
     N_(
@@ -177,8 +182,12 @@ OPERATIONS_MESSAGES: tuple[str, ...] = (
     N_("catching up"),
     N_("up to date"),
     N_("No peer has synced with this node yet."),
+    N_("The lag of each link now."),
+    N_("Lag and traffic over time"),
+    N_("Window of time"),
+    N_("last {minutes} minutes"),
     N_(
-        "The lag of each link now. The node keeps no history of lag yet, so the chart shows no trend."
+        "Nothing recorded in this window. The console records each link's lag and the traffic every {seconds} seconds while it runs (console_sample_seconds)."
     ),
     N_("What this node has received"),
     N_("Origin"),

@@ -8,7 +8,7 @@ The charts are inline SVG drawn here, so the pages need neither JavaScript nor i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from lienthong.i18n import N_
 from lienthong.linkage import service as consolidation
 from lienthong.linkage.report import Report, build_report
 from lienthong.linkage.review import Comparison, compare
+from lienthong.monitoring.samples import Point
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.store.models import current_records
@@ -32,7 +33,7 @@ from lienthong.sync import digests
 from lienthong.sync import requests as change_requests
 from lienthong.sync.requests import ChangeDecisionContent, ChangeRequestContent
 from lienthong.sync.setup import open_sync
-from lienthong.sync.status import SendingLag, Status, sync_status
+from lienthong.sync.status import Status, by_peer, sync_status
 from lienthong.web.console.pages.queries import console_client
 
 #: A link is offline once its peer has not been heard from for this many sync intervals.
@@ -78,23 +79,17 @@ class Link:
 def links(status: Status, *, now: datetime, interval_seconds: float) -> list[Link]:
     """Return the node's links, one per peer, each offline once silent for a few intervals."""
     silence = timedelta(seconds=OFFLINE_INTERVALS * interval_seconds)
-    by_peer: dict[str, list[SendingLag]] = {}
-    for lag in status.sending:
-        by_peer.setdefault(lag.peer, []).append(lag)
-    found: list[Link] = []
-    for peer, lags in sorted(by_peer.items()):
-        contact = max(lag.contact_at for lag in lags)
-        found.append(
-            Link(
-                peer=peer,
-                entries=sum(lag.entries for lag in lags),
-                seconds=max(lag.seconds for lag in lags),
-                contact_at=contact,
-                offline=now - contact > silence,
-                origins=tuple(sorted(lag.origin for lag in lags)),
-            )
+    return [
+        Link(
+            peer=lag.peer,
+            entries=lag.entries,
+            seconds=lag.seconds,
+            contact_at=lag.contact_at,
+            offline=now - lag.contact_at > silence,
+            origins=lag.origins,
         )
-    return found
+        for lag in by_peer(status.sending)
+    ]
 
 
 def node_status(node: Node, *, now: datetime) -> Status:
@@ -146,6 +141,125 @@ def bar_chart(*, title: str, bars: Sequence[Bar], chart_id: str) -> Markup:
                 label_width + length + 6,
                 y + 14,
                 bar.text,
+            )
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a chart over time: its label and its points, oldest first."""
+
+    label: str
+    points: Sequence[Point]
+
+
+#: Line colours and dash patterns: told apart by pattern too, not by colour alone.
+_STROKES: Final = (
+    ("#1d70b8", ""),
+    ("#d4351c", "6 3"),
+    ("#00703c", "2 3"),
+    ("#4c2c92", "10 3 2 3"),
+    ("#b58840", "1 2"),
+    ("#0b0c0c", "8 2"),
+)
+
+
+def line_chart(
+    *,
+    title: str,
+    lines: Sequence[Line],
+    start: datetime,
+    end: datetime,
+    chart_id: str,
+    describe: Callable[[float], str],
+    time_label: Callable[[datetime], str],
+    legend: str,
+) -> Markup:
+    """Return a chart of values over time as inline SVG, with a legend and labelled axes.
+
+    ``describe`` writes a value as text (the top of the axis, and each line's latest and
+    largest values in the legend, written with ``legend``, which names ``{label}``,
+    ``{latest}`` and ``{largest}``), so what the lines show can also be read.
+    """
+    left, top, plot_width, plot_height, legend_row = 70, 10, 560, 160, 20
+    width = left + plot_width + 20
+    height = top + plot_height + 30 + legend_row * len(lines)
+    span = max((end - start).total_seconds(), 1.0)
+    most = max((p.value for line in lines for p in line.points), default=0.0) or 1.0
+
+    def x(at: datetime) -> float:
+        return round(left + plot_width * (at - start).total_seconds() / span, 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_height * (1 - max(value, 0.0) / most), 1)
+
+    bottom = top + plot_height
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{}" role="img"'
+            ' width="{}" height="{}" viewBox="0 0 {} {}" aria-labelledby="{}-title">'
+            '<title id="{}-title">{}</title>'
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#b1b4b6"></rect>'
+            '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="#0b0c0c">{}</text>'
+            '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="#0b0c0c">0</text>'
+            '<text x="{}" y="{}" font-size="12" fill="#0b0c0c">{}</text>'
+            '<text x="{}" y="{}" text-anchor="end" font-size="12" fill="#0b0c0c">{}</text>'
+        ).format(
+            chart_id,
+            width,
+            height,
+            width,
+            height,
+            chart_id,
+            chart_id,
+            title,
+            left,
+            top,
+            plot_width,
+            plot_height,
+            left - 6,
+            top + 10,
+            describe(most),
+            left - 6,
+            bottom,
+            left,
+            bottom + 16,
+            time_label(start),
+            left + plot_width,
+            bottom + 16,
+            time_label(end),
+        )
+    ]
+    for index, line in enumerate(lines):
+        colour, dashes = _STROKES[index % len(_STROKES)]
+        if line.points:
+            coordinates = " ".join(f"{x(p.at)},{y(p.value)}" for p in line.points)
+            parts.append(
+                Markup(
+                    '<polyline fill="none" stroke="{}" stroke-width="2" stroke-dasharray="{}"'
+                    ' points="{}"></polyline>'
+                ).format(colour, dashes, coordinates)
+            )
+        legend_y = bottom + 30 + index * legend_row
+        latest = describe(line.points[-1].value) if line.points else "—"
+        largest = describe(max(p.value for p in line.points)) if line.points else "—"
+        parts.append(
+            Markup(
+                '<g><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"'
+                ' stroke-dasharray="{}"></line>'
+                '<text x="{}" y="{}" font-size="12" fill="#0b0c0c">{}</text></g>'
+            ).format(
+                left,
+                legend_y - 4,
+                left + 30,
+                legend_y - 4,
+                colour,
+                dashes,
+                left + 36,
+                legend_y,
+                legend.format(label=line.label, latest=latest, largest=largest),
             )
         )
     parts.append(Markup("</svg>"))

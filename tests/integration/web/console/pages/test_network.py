@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from tests.integration.web.console.pages.test_pages import _operator, client_for
 
 from lienthong.access.policy import OperatorRole
+from lienthong.monitoring.samples import AUDIT_HEAD, record_samples, series
 from lienthong.node import Node
 from lienthong.sync import cursors
 from lienthong.sync.status import sync_status
@@ -62,6 +64,7 @@ def test_the_page_lists_every_node_of_the_directory_with_its_certificate_expiry(
     nodes = page.text[page.text.index('id="nodes"') :]
     assert "VN-central" in nodes and "VN-91" in nodes
     assert "(this node)" in nodes
+    assert "lienthong — operator console" in page.text
     assert re.search(r"Version \d+ of the directory of", page.text)
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", nodes)
 
@@ -128,3 +131,64 @@ def test_every_translated_literal_of_the_templates_is_listed(path: Path) -> None
 def test_the_list_holds_nothing_the_templates_dropped() -> None:
     used = {text for path in MINE for text in _literals(path)}
     assert [text for text in OPERATIONS_MESSAGES if text not in used] == []
+
+
+def test_the_history_charts_show_each_peers_silence_lag_and_the_traffic(console: Node) -> None:
+    now = datetime.now(UTC)
+    _links(console)
+    record_samples(console, now=now - timedelta(minutes=2), keep=timedelta(hours=1))
+    record_samples(console, now=now - timedelta(minutes=1), keep=timedelta(hours=1))
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/network")
+    history = page.text[page.text.index('id="history"') :]
+    for chart_id in ("silence-history", "lag-history", "traffic-history"):
+        chart = history[history.index(f'id="{chart_id}"') :]
+        chart = chart[: chart.index("</svg>")]
+        assert "<polyline" in chart and "<title" in chart
+    silence = history[history.index('id="silence-history"') :]
+    silence = silence[: silence.index("</svg>")]
+    # TP. HCM was last heard from a day ago: its line's legend says so in seconds.
+    assert re.search(r"VN-79: now 8\d{4} s", silence)
+    assert "VN-91: now " in silence
+    assert 'aria-current="page">last 60 minutes' in history
+
+
+def test_a_window_without_samples_says_how_history_is_recorded(console: Node) -> None:
+    for hours in (3, 2.5):
+        record_samples(
+            console, now=datetime.now(UTC) - timedelta(hours=hours), keep=timedelta(days=1)
+        )
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    assert 'id="no-history"' in client.get("/network?window=60").text
+    wider = client.get("/network?window=360").text
+    assert 'id="no-history"' not in wider and 'aria-current="page">last 360 minutes' in wider
+    # A window not offered falls back to the default one.
+    assert 'aria-current="page">last 60 minutes' in client.get("/network?window=7").text
+
+
+def test_each_node_of_the_directory_shows_its_health_as_this_node_last_heard_from_it(
+    console: Node,
+) -> None:
+    _links(console)
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    page = client.get("/network")
+    nodes = page.text[page.text.index('id="nodes"') : page.text.index('id="links"')]
+    rows = {row.split("</td>")[0].split(">")[-1].split(" ")[0]: row for row in nodes.split("<tr")}
+    assert "serving this console" in rows["VN-central"]
+    assert "syncing: last heard from" in rows["VN-91"]
+
+
+def test_the_console_served_records_the_history_while_it_runs(node: Node) -> None:
+    from starlette.testclient import TestClient
+
+    from lienthong.web.console.app import create_console
+
+    with TestClient(create_console(node, record_history=True)) as client:
+        assert client.get("/health").status_code == 200
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while not series(node, metric=AUDIT_HEAD, since=datetime.now(UTC) - timedelta(hours=1)):
+            assert datetime.now(UTC) < deadline, "the console recorded nothing"
+            time.sleep(0.05)
