@@ -80,6 +80,22 @@ def demo(
             "--port", min=1, max=65535, help=_("Port of the operator console at central.")
         ),
     ] = live.DEFAULT_CONSOLE_PORT,
+    outage_every: Annotated[
+        float,
+        typer.Option(
+            "--outage-every",
+            min=1,
+            help=_("Seconds between the starts of An Giang's outages in the live network."),
+        ),
+    ] = live.OUTAGE_EVERY,
+    outage_for: Annotated[
+        float,
+        typer.Option(
+            "--outage-for",
+            min=1,
+            help=_("How long each of An Giang's outages lasts, in seconds."),
+        ),
+    ] = live.OUTAGE_FOR,
 ) -> None:
     """Run the tour and the network's steps, then run the network live until Ctrl-C."""
     console = Console()
@@ -111,10 +127,25 @@ def demo(
         network.close()
     if no_input or not _interactive():
         return
-    _live(console, state_dir=state_dir, port=port, traffic=not no_traffic, seed=seed)
+    _live(
+        console,
+        state_dir=state_dir,
+        port=port,
+        traffic=not no_traffic,
+        seed=seed,
+        outages=(outage_every, outage_for),
+    )
 
 
-def _live(console: Console, *, state_dir: Path, port: int, traffic: bool, seed: int) -> None:
+def _live(
+    console: Console,
+    *,
+    state_dir: Path,
+    port: int,
+    traffic: bool,
+    seed: int,
+    outages: tuple[float, float],
+) -> None:
     """Run the network as separate processes until Ctrl-C, then stop every one of them."""
     console.print()
     console.print(Rule(_("The network, live: every node a process of its own")))
@@ -155,7 +186,9 @@ def _live(console: Console, *, state_dir: Path, port: int, traffic: bool, seed: 
             say=lambda event: console.print(
                 f"[bold yellow]{escape(_(event.message).format(**event.values))}[/]",
                 highlight=False,
-            )
+            ),
+            outage_every=outages[0],
+            outage_for=outages[1],
         )
     except live.Interrupted:
         pass

@@ -172,6 +172,8 @@ def write_configs(plan: Plan) -> None:
             "console_host": ex.HOST,
             "console_port": plan.console_port,
             "sync_interval_seconds": SYNC_INTERVAL,
+            # The console's charts move at the pace of the sync, not at the default 10 s.
+            "console_sample_seconds": SYNC_INTERVAL,
             **ex.gateway_settings(
                 node_id,
                 client_port=client,

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
-import pty
 import re
 import signal
 import socket
-import subprocess
-import sys
-import time
 import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from tests.support.live_demo import (
+    START,
+    Demo,
+    alive,
+    eventually,
+    processes_of,
+    seed,
+    starter,
+)
 from tests.support.ports import free_port
 
 from lienthong.demo import live
@@ -32,124 +35,21 @@ from lienthong.web.console.csrf import FIELD
 
 PEOPLE = "300"
 PROVINCES = ("VN-01", "VN-79", "VN-91")
-#: How long a start of the demo may take (the tour and the network's steps come first).
-START = 90.0
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A state directory whose network is seeded once, by a demo run without input."""
     root = tmp_path_factory.mktemp("demo-live")
-    done = subprocess.run(
-        [*_lienthong(), "demo", "--no-input", "--people", PEOPLE],
-        env=_env(root),
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    seed(root, people=PEOPLE)
     return root
-
-
-def _lienthong() -> list[str]:
-    return [sys.executable, "-c", live.BOOT]
-
-
-def _env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
-    return {**env, "LIENTHONG_STATE_DIR": str(root), "LIENTHONG_LANGUAGE": "en", "COLUMNS": "200"}
-
-
-@dataclass
-class Demo:
-    """A ``lienthong demo`` started at a terminal, its output in a file."""
-
-    process: subprocess.Popen[bytes]
-    output: Path
-
-    def text(self) -> str:
-        return self.output.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, needle: str, timeout: float = START) -> str:
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            text = self.text()
-            if needle in text:
-                return text
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"no {needle!r} in the demo's output:\n{self.text()[-3000:]}")
-
-    def pids(self) -> list[int]:
-        return [int(pid) for pid in re.findall(r"\(pid (\d+)\)", self.text())]
 
 
 @pytest.fixture
 def start(root: Path, tmp_path: Path) -> Iterator[Callable[..., Demo]]:
     """Start the demo with a terminal on standard input; kill whatever is left afterwards."""
-    started: list[Demo] = []
-    terminals: list[int] = []
-
-    def run(*args: str) -> Demo:
-        terminal, keyboard = pty.openpty()
-        output = tmp_path / f"demo-{len(started)}.txt"
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                [*_lienthong(), "demo", "--people", PEOPLE, *args],
-                env=_env(root),
-                stdin=keyboard,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        os.close(keyboard)
-        # The terminal stays open while the demo runs: closed, it would hang the demo's up.
-        terminals.append(terminal)
-        demo = Demo(process, output)
-        started.append(demo)
-        return demo
-
-    try:
+    with starter(root, tmp_path, people=PEOPLE) as run:
         yield run
-    finally:
-        for demo in started:
-            if demo.process.poll() is None:
-                demo.process.send_signal(signal.SIGINT)
-                try:
-                    demo.process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(demo.process.pid, signal.SIGKILL)
-                    demo.process.wait()
-        for pid in _processes_of(root):
-            os.kill(pid, signal.SIGKILL)
-        for terminal in terminals:
-            os.close(terminal)
-
-
-def _processes_of(root: Path) -> list[int]:
-    """Return the running processes started for this state directory (by their arguments or config)."""
-    found = []
-    needle = str(root).encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            seen = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if needle in seen and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _ports(root: Path, node_id: str) -> dict[str, object]:
@@ -203,15 +103,6 @@ def _written_since(root: Path, node_id: str, since: datetime) -> int:
         engine.dispose()
 
 
-def _eventually(check: Callable[[], bool], timeout: float) -> bool:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        if check():
-            return True
-        time.sleep(0.5)
-    return check()
-
-
 def test_the_live_network_works_until_ctrl_c_stops_every_process_and_resumes_unseeded(
     root: Path, start: Callable[..., Demo]
 ) -> None:
@@ -232,7 +123,7 @@ def test_the_live_network_works_until_ctrl_c_stops_every_process_and_resumes_uns
     } == seeded
     # Four gateways, the console, three sync loops and the traffic, each a process.
     pids = demo.pids()
-    assert len(pids) == 9 and all(_alive(pid) for pid in pids)
+    assert len(pids) == 9 and all(alive(pid) for pid in pids)
     for node_id in (net.CENTRAL, *PROVINCES):
         assert _status(f"http://127.0.0.1:{_ports(root, node_id)['gateway_port']}/health") == 200
     base = f"http://127.0.0.1:{port}/"
@@ -250,17 +141,17 @@ def test_the_live_network_works_until_ctrl_c_stops_every_process_and_resumes_uns
     assert any(cookie.startswith(f"{SESSION_COOKIE}=") for cookie in cookies)
 
     # The traffic writes at the provinces, and the sync carries it to central.
-    assert _eventually(
+    assert eventually(
         lambda: sum(_written_since(root, n, since) for n in PROVINCES) > 0, timeout=15
     ), demo.text()[-2000:]
-    assert _eventually(lambda: _written_since(root, net.CENTRAL, since) > 0, timeout=20)
+    assert eventually(lambda: _written_since(root, net.CENTRAL, since) > 0, timeout=20)
     assert "registers a birth" in demo.text() or "records a new address" in demo.text()
 
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=30) == 0
     assert "Every process of the demo network is stopped." in demo.text()
-    assert [pid for pid in pids if _alive(pid)] == []
-    assert _processes_of(root) == []
+    assert [pid for pid in pids if alive(pid)] == []
+    assert processes_of(root) == []
 
 
 def test_a_child_that_cannot_start_is_named_with_its_reason_and_the_others_are_stopped(
@@ -278,5 +169,5 @@ def test_a_child_that_cannot_start_is_named_with_its_reason_and_the_others_are_s
     assert "demo.live.start" in text
     assert "console VN-central" in text
     assert "address already in use" in text.lower()
-    assert [pid for pid in demo.pids() if _alive(pid)] == []
-    assert _processes_of(root) == []
+    assert [pid for pid in demo.pids() if alive(pid)] == []
+    assert processes_of(root) == []
