@@ -22,13 +22,14 @@ from lienthong.i18n import N_, _, current_language
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.sync import requests as change_requests
-from lienthong.sync.digests import verify_nodes
-from lienthong.sync.runner import open_link, run
+from lienthong.sync.digests import Report, verify_nodes
+from lienthong.sync.runner import open_link, run, upstream_link
 from lienthong.sync.service import Round
 from lienthong.sync.setup import open_sync
 from lienthong.sync.status import Status, sync_status
 from lienthong.sync.transports.http import unreachable
 from lienthong.sync.transports.nats import serve_central
+from lienthong.sync.verification import verify_upstream
 
 help_language()
 app = typer.Typer(
@@ -242,7 +243,8 @@ def status_command(
         "Compare this node with another node on what both receive, record type by record "
         "type and partition, by Merkle digests; list the records that differ and, with "
         "--repair, write the owner's (or central's) version where it is missing or damaged. "
-        "Exit 1 while they differ. Example: lienthong sync verify --peer-config central.toml --repair"
+        "Exit 1 while they differ. On a province, --upstream compares with central through "
+        "the gateways. Example: lienthong sync verify --upstream --repair"
     ),
 )
 def verify_command(
@@ -264,6 +266,16 @@ def verify_command(
             "--peer-partition", help=_("A partition the other node receives (repeat); none: all.")
         ),
     ] = None,
+    upstream: Annotated[
+        bool,
+        typer.Option(
+            "--upstream",
+            help=_(
+                "Compare with this node's upstream (sync_upstream) through the gateways instead;"
+                " a repair then changes this node only."
+            ),
+        ),
+    ] = False,
     repair: Annotated[
         bool, typer.Option("--repair", help=_("Write the source's version where they differ."))
     ] = False,
@@ -277,22 +289,35 @@ def verify_command(
         overrides["node_id"] = peer_node
     if peer_partitions is not None:
         overrides["sync_partitions"] = peer_partitions
-    if peer_config is None and not overrides:
+    named = peer_config is not None or bool(overrides)
+    if upstream and named:
+        raise LienthongError(
+            "sync.verify.two_peers",
+            N_("Compare with the upstream (--upstream) or with a store (--peer-…), not both."),
+            field="peer",
+        )
+    if not upstream and not named:
         raise LienthongError(
             "sync.verify.no_peer",
             N_(
-                "Name the node to compare with: --peer-config FILE, or --peer-state DIR --peer-node ID."
+                "Name the node to compare with: --upstream, --peer-config FILE, or --peer-state"
+                " DIR --peer-node ID."
             ),
             field="peer",
         )
     node = _node(ctx)
-    peer = open_node(load_settings(config_file=peer_config, **overrides))
     try:
-        report = verify_nodes(
-            open_sync(node, signing=False), open_sync(peer, signing=False), repair=repair
-        )
+        if upstream:
+            report = asyncio.run(_verify_upstream(node, repair=repair))
+        else:
+            peer = open_node(load_settings(config_file=peer_config, **overrides))
+            try:
+                report = verify_nodes(
+                    open_sync(node, signing=False), open_sync(peer, signing=False), repair=repair
+                )
+            finally:
+                peer.close()
     finally:
-        peer.close()
         node.close()
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -327,6 +352,14 @@ def verify_command(
             )
     if not report.converged:
         raise typer.Exit(1)
+
+
+async def _verify_upstream(node: Node, *, repair: bool) -> Report:
+    sync, transport = upstream_link(node)
+    try:
+        return await verify_upstream(sync, transport, repair=repair)
+    finally:
+        await transport.close()
 
 
 @app.command(

@@ -207,11 +207,13 @@ def _count(value: Any) -> int:
     return value
 
 
-def decode(data: bytes) -> Batch:
+def decode(data: bytes, *, ranged: bool = True) -> Batch:
     """Read a batch from the wire, checking its shape and ranges.
 
     The signature is checked separately (``Batch.verify``), with the key of the node
-    the header names as the sender — before anything of the batch is used.
+    the header names as the sender — before anything of the batch is used. A batch of
+    versions sent to verify a node (``ranged=False``) covers no part of a change log:
+    it must have no ranges, and its entries are not checked against any.
     """
     header, newline, payload = data.partition(b"\n")
     parts = header.split(b" ")
@@ -240,7 +242,10 @@ def decode(data: bytes) -> Batch:
     except (KeyError, TypeError, AttributeError):
         raise corrupt(N_("its header lacks a field or has one of the wrong type")) from None
     batch = Batch(sender, ranges, tuple(_entry(entry) for entry in entries), signature, payload)
-    check_ranges(batch.entries, batch.ranges)
+    if ranged:
+        check_ranges(batch.entries, batch.ranges)
+    elif ranges:
+        raise corrupt(N_("a batch of versions covers a part of a change log"))
     return batch
 
 

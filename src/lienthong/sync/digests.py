@@ -391,9 +391,10 @@ def digest(connection: Connection, *, record_type: str, partition: str | None) -
     return _fold(record_type, partition, _leaves(connection, record_type, partition))
 
 
-def _digests(
+def digests_where(
     connection: Connection, wants: Callable[[str, str | None], bool]
 ) -> dict[PartKey, Digest]:
+    """Return the digest of every record type and partition a node holds that ``wants`` takes."""
     held = connection.execute(
         select(_current.c.record_type, _current.c.partition_key).distinct()
     ).all()
@@ -406,7 +407,7 @@ def _digests(
 
 def digests(connection: Connection, *, subscription: Subscription) -> dict[PartKey, Digest]:
     """Return the digest of every record type and partition a node holds that a subscription covers."""
-    return _digests(connection, subscription.wants)
+    return digests_where(connection, subscription.wants)
 
 
 def bucket_leaves(
@@ -556,6 +557,11 @@ REASONS: Final[Mapping[str, str]] = {
     "owned_here": N_(
         "This node owns the record, so its copy is not replaced from another node. Verify"
         " it against central."
+    ),
+    "fix_upstream": N_(
+        "This node owns the record and its upstream holds another copy: the upstream is"
+        " repaired from this node, by its operator (lienthong sync verify --repair with both"
+        " stores). Nothing was changed here."
     ),
     "not_repaired": N_(
         "The record still differs from the source's version after the repair. Run the"
@@ -864,7 +870,7 @@ def verify_nodes(a: SyncNode, b: SyncNode, *, repair: bool) -> Report:
 
     with a.node.engine.connect() as raw_a, b.node.engine.connect() as raw_b:
         here, there = dialects.read_only(raw_a), dialects.read_only(raw_b)
-        mine, theirs = _digests(here, both), _digests(there, both)
+        mine, theirs = digests_where(here, both), digests_where(there, both)
         found = compare(mine, theirs)
         located: list[Located] = []
         for difference in found:

@@ -21,6 +21,7 @@ from lienthong.exchange.caller import EXCHANGE_CALLER, ExchangeCaller
 from lienthong.exchange.directory.models import Directory
 from lienthong.i18n import N_
 from lienthong.sync.service import PullRequest, SyncNode, accept_push, serve_pull
+from lienthong.sync.verification import serve_verify
 from lienthong.web.api.auth import Authorization
 from lienthong.web.api.render import json_response
 
@@ -96,9 +97,15 @@ def install(
         data = await run_in_threadpool(serve_pull, app.state.sync(), request=wanted, caller=node)
         return Response(data, media_type="application/json")
 
+    async def verify(request: Request, node: Annotated[str, Depends(PeerNode())]) -> Response:
+        data = await _body(request)
+        answer = await run_in_threadpool(serve_verify, app.state.sync(), data=data, caller=node)
+        return Response(answer, media_type="application/json")
+
     for path, endpoint, summary in (
         ("/push", push, "Apply a batch of the calling node's own changes"),
         ("/pull", pull, "The next batch of changes the calling node subscribes to"),
+        ("/verify", verify, "Digests, records and versions to verify the calling node with"),
     ):
         app.router.add_api_route(
             PREFIX + path,

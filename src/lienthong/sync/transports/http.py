@@ -105,3 +105,7 @@ class GatewayTransport:
     async def pull(self, request: PullRequest) -> bytes:
         """Ask for the next batch after this node's cursors."""
         return await self._post("/pull", json.dumps(request.to_json()).encode("utf-8"))
+
+    async def verify(self, data: bytes) -> bytes:
+        """Ask one question of a verification against the upstream (``sync.verification``)."""
+        return await self._post("/verify", data)

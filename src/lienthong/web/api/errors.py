@@ -45,6 +45,7 @@ _STATUSES: Final[dict[str, int]] = {
     "sync.unknown_node": 403,
     "sync.batch.gap": 409,
     "sync.batch.too_large": 413,
+    "sync.verify.out_of_scope": 403,
     "sync.not_joined": 503,
 }
 _SUFFIXES: Final[tuple[tuple[str, int], ...]] = (
