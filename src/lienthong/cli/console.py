@@ -122,7 +122,10 @@ def serve(
     node = open_node(settings)
     try:
         uvicorn.run(
-            create_console(node, record_history=True), host=host, port=port, log_level=settings.log_level.lower()
+            create_console(node, record_history=True),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
         )
     finally:
         node.close()
