@@ -85,6 +85,8 @@ consolidation_items = Table(
     PrimaryKeyConstraint("run_id", "legacy_id"),
     # The review queue: a run's pending items, highest probability first.
     Index(None, "run_id", "status", "match_probability"),
+    # A run's counts by decision and status, read from the index without the wide rows.
+    Index(None, "run_id", "decision", "status"),
     Index(None, "merge_id"),
 )
 

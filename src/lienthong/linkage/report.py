@@ -75,6 +75,11 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def readiness(run: Run) -> float:
+    """Return a run's decommission readiness: its merged items over all its items."""
+    return _share(run.by_status["merged"], run.total)
+
+
 def build_report(*, uow: UnitOfWork, run_id: str) -> Report:
     """Return the report of a run as it stands."""
     run = get_run(uow=uow, run_id=run_id)
@@ -126,7 +131,7 @@ def build_report(*, uow: UnitOfWork, run_id: str) -> Report:
         by_status=dict(status),
         match_rate=_share(linked_existing, run.total),
         histogram=[(index / BINS, (index + 1) / BINS, count) for index, count in enumerate(counts)],
-        readiness=_share(status["merged"], run.total),
+        readiness=readiness(run),
         left=left,
     )
 

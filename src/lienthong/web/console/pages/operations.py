@@ -22,7 +22,7 @@ from lienthong.access.policy import OperatorRole
 from lienthong.errors import LienthongError
 from lienthong.i18n import N_
 from lienthong.linkage import service as consolidation
-from lienthong.linkage.report import Report, build_report
+from lienthong.linkage.report import Report, build_report, readiness
 from lienthong.linkage.review import Comparison, compare
 from lienthong.monitoring.samples import Point
 from lienthong.node import Node, open_node
@@ -455,10 +455,9 @@ class RunRow:
 def runs_of(node: Node) -> list[RunRow]:
     """Return every consolidation run of this node with its readiness, newest first."""
     with node.unit_of_work(read_only=True) as uow:
-        return [
-            RunRow(run, build_report(uow=uow, run_id=run.run_id).readiness)
-            for run in consolidation.list_runs(uow=uow)
-        ]
+        # The counts list_runs reads are all readiness needs; a full report per run would
+        # read every item of every run again.
+        return [RunRow(run, readiness(run)) for run in consolidation.list_runs(uow=uow)]
 
 
 @dataclass(frozen=True)
