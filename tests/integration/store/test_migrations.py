@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from tests.integration.store.backends import fresh_postgres_database
 
+from lienthong.exchange.audit.log import AuditEntry, subjects_of
+from lienthong.exchange.audit.models import audit_log, audit_subjects
 from lienthong.store import (
     create_engine,
     current_revision,
@@ -24,7 +28,8 @@ from lienthong.store.migrate import target_metadata
 TABLES = {table.name for table in target_metadata().sorted_tables}
 CONSOLIDATION = {"consolidation_runs", "consolidation_items", "consolidation_merges"}
 OPERATORS = {"operators", "operator_sessions", "signin_failures"}
-MONITORING = {"metric_samples"}
+#: Tables of the revisions after the console's operators, in the order they came.
+MONITORING = {"metric_samples", "audit_subjects"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -130,3 +135,55 @@ def test_the_monitoring_revision_adds_and_removes_exactly_the_samples_table(
     remaining = set(inspect(empty_database).get_table_names())
     assert not MONITORING & remaining
     assert remaining >= TABLES - MONITORING
+
+
+def test_the_audit_subjects_revision_indexes_the_entries_already_logged(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database, "0008")
+    entries = [
+        AuditEntry(
+            recorded_at=datetime(2026, 12, 1, tzinfo=UTC),
+            kind="record.read",
+            client="VN/GOV/AGG/driving",
+            outcome="ok",
+            user_id="can.bo.01",
+            details=json.dumps({"action": "read", "records": [["089190000017", 1]]}),
+        ),
+        AuditEntry(
+            recorded_at=datetime(2026, 12, 1, tzinfo=UTC),
+            kind="exchange.provider",
+            client="VN/GOV/AGG/driving",
+            outcome="ok",
+            service="VN/GOV/BCA/population/registry/Person/004043001255",
+        ),
+    ]
+    with empty_database.begin() as connection:
+        connection.execute(
+            audit_log.insert(),
+            [
+                {
+                    **entry.as_row(),
+                    "sequence": number,
+                    "entry_hash": "0" * 64,
+                    "chain_hash": "0" * 64,
+                }
+                for number, entry in enumerate(entries, start=1)
+            ],
+        )
+
+    upgrade(empty_database)
+
+    with empty_database.connect() as connection:
+        rows = set(connection.execute(select(audit_subjects.c.subject, audit_subjects.c.sequence)))
+    assert rows == {
+        ("can.bo.01", 1),
+        ("089190000017", 1),
+        ("read", 1),
+        ("004043001255", 2),
+    }
+    assert rows == {
+        (subject, number)
+        for number, entry in enumerate(entries, start=1)
+        for subject in subjects_of(entry)
+    }

@@ -19,6 +19,7 @@ from 32 zero bytes: each entry commits to every entry before it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -27,12 +28,12 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.engine import Connection
 
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit.merkle import leaf_hash
-from lienthong.exchange.audit.models import audit_log
+from lienthong.exchange.audit.models import NAME_LENGTH, audit_log, audit_subjects
 from lienthong.exchange.audit.statements import RowInsert, RowQuery
 from lienthong.i18n import N_
 from lienthong.store import dialects
@@ -248,6 +249,33 @@ _HEAD = RowQuery(
     .limit(1)
 )
 _INSERT = RowInsert(audit_log, ("sequence", *ENTRY_COLUMNS, "entry_hash", "chain_hash"))
+_SUBJECTS = RowInsert(audit_subjects, ("subject", "sequence"))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def subjects_of(entry: AuditEntry) -> set[str]:
+    """Return what an entry names: its user, the text values of its details, and, for a
+    call through the exchange, the last segment of its service path (the record read)."""
+    found: set[str] = set()
+    if entry.user_id:
+        found.add(entry.user_id)
+    if entry.details:
+        # Details that are not JSON name nothing an operator filters on.
+        with contextlib.suppress(ValueError):
+            found.update(_strings(json.loads(entry.details)))
+    if entry.service and entry.kind in (EXCHANGE_CLIENT, EXCHANGE_PROVIDER):
+        found.add(entry.service.rstrip("/").rsplit("/", 1)[-1])
+    return {subject for subject in found if 0 < len(subject) <= NAME_LENGTH}
 
 
 def _head(connection: Connection) -> tuple[int, bytes]:
@@ -292,6 +320,19 @@ def append_entries(*, connection: Connection, entries: Sequence[AuditEntry]) -> 
             }
         )
     _INSERT.execute(connection, rows)
+    # What a log cut short (a store restored, a tampering) left behind names entries
+    # that no longer exist: it must not be read as naming the new ones.
+    connection.execute(
+        delete(audit_subjects).where(audit_subjects.c.sequence >= rows[0]["sequence"])
+    )
+    _SUBJECTS.execute(
+        connection,
+        [
+            {"subject": subject, "sequence": row["sequence"]}
+            for entry, row in zip(entries, rows, strict=True)
+            for subject in sorted(subjects_of(entry))
+        ],
+    )
     return [row["sequence"] for row in rows]
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import BigInteger, Column, Double, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
 from lienthong.store.dialects import UTCDateTime
 from lienthong.store.models import HASH_LENGTH, metadata
@@ -63,4 +73,17 @@ audit_checkpoints = Table(
     Column("frontier", Text, nullable=False),
     Column("witness", String(NAME_LENGTH), nullable=True),
     Column("witness_signature", String(SIGNATURE_LENGTH), nullable=True),
+)
+
+#: Who or what each entry names (its user, the identifiers in its details, the record its
+#: service path ends with), so that "every entry about this person" is an index lookup,
+#: not a scan of the log. Not part of the chain: derived from the entries, it is written
+#: with them, and rows past the log's head (left by a log cut short) are dropped first.
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("sequence", BigInteger, nullable=False),
+    Column("subject", String(NAME_LENGTH), nullable=False),
+    PrimaryKeyConstraint("sequence", "subject"),
+    Index(None, "subject", "sequence"),
 )

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from lienthong.access import OK, Access, AccessEntry, Action, access_log_for, log_access
 from lienthong.errors import LienthongError
 from lienthong.exchange.audit import inclusion_proof, verify_log
 from lienthong.exchange.audit.log import AuditEntry, LoggedEntry, entry_at
-from lienthong.exchange.audit.models import audit_log
+from lienthong.exchange.audit.models import audit_log, audit_subjects
 from lienthong.exchange.audit.proofs import InclusionProof
 from lienthong.exchange.audit.verify import VerifyReport
 from lienthong.exchange.directory import authority
@@ -412,18 +412,14 @@ class AuditPage:
     before: int | None
 
 
-def _like(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def audit_entries(
     *, node: Node, where: AuditFilter, before: int | None = None, limit: int = PAGE_SIZE
 ) -> AuditPage:
     """Return a page of the audit log, newest first, narrowed by the filter.
 
-    ``person`` matches an entry whose user is that identifier or whose details name it
-    (the records an access touched); ``before`` continues below an entry's number.
+    ``person`` matches an entry that names that identifier: as its user, in its details
+    (the records an access touched) or at the end of its service path (the record a call
+    through the exchange read); ``before`` continues below an entry's number.
     """
     query = select(audit_log).order_by(audit_log.c.sequence.desc()).limit(limit + 1)
     exact = {
@@ -435,12 +431,8 @@ def audit_entries(
     }
     for name, value in where.active().items():
         if name == "person":
-            query = query.where(
-                or_(
-                    audit_log.c.user_id == value,
-                    audit_log.c.details.like(_like(f'"{value}"'), escape="\\"),
-                )
-            )
+            named = select(audit_subjects.c.sequence).where(audit_subjects.c.subject == value)
+            query = query.where(audit_log.c.sequence.in_(named))
         else:
             query = query.where(exact[name] == value)
     if before is not None:

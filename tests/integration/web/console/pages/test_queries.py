@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from tests.integration.web.console.pages.conftest import AN_GIANG_PIN, DRIVING, 
 
 from lienthong.access import access_log_for
 from lienthong.errors import LienthongError
+from lienthong.exchange.audit.log import EXCHANGE_PROVIDER, AuditEntry, append_entries
 from lienthong.exchange.audit.models import audit_log
 from lienthong.exchange.directory import authority
 from lienthong.exchange.directory.cache import cache_path
@@ -211,3 +213,26 @@ def test_a_province_node_shows_its_cached_copy_and_may_not_change_it(
     with pytest.raises(LienthongError) as missing:
         queries.read_directory(node=an_giang)
     assert missing.value.code == "console.directory.unavailable"
+
+
+def test_the_person_filter_finds_a_call_through_the_exchange_that_read_the_person(
+    node: Node,
+) -> None:
+    call = AuditEntry(
+        recorded_at=datetime.now(UTC),
+        kind=EXCHANGE_PROVIDER,
+        client="VN/GOV/AGG/driving",
+        outcome="ok",
+        service=f"VN/GOV/BCA/population/registry/Person/{AN_GIANG_PIN}",
+        purpose="driver-licence",
+    )
+    with node.engine.begin() as connection:
+        [number] = append_entries(connection=connection, entries=[call])
+
+    found = queries.audit_entries(node=node, where=AuditFilter(person=AN_GIANG_PIN))
+
+    assert [e.sequence for e in found.entries] == [number]
+    # An identifier that is only part of a path segment names nothing.
+    assert (
+        queries.audit_entries(node=node, where=AuditFilter(person=AN_GIANG_PIN[:6])).entries == []
+    )
