@@ -284,12 +284,16 @@ def baseline_app(database: Path, state: Path) -> Any:
         return HTMLResponse(f"<!doctype html><title>baseline</title><p>{len(rows)} rows</p>")
 
     def sync_status() -> list[Any]:
-        rows = connection.execute(
-            "SELECT origin_node, max(sequence) FROM change_log GROUP BY origin_node"
-        ).fetchall()
-        for peer in connection.execute("SELECT * FROM sync_peers").fetchall():
+        peers = connection.execute("SELECT * FROM sync_peers").fetchall()
+        rows: list[Any] = []
+        for origin in {NODE_ID, *(peer[1] for peer in peers)}:
             rows += connection.execute(
-                "SELECT min(recorded_at) FROM change_log WHERE origin_node = ? AND sequence > ?",
+                "SELECT max(sequence) FROM change_log WHERE origin_node = ?", (origin,)
+            ).fetchall()
+        for peer in peers:
+            rows += connection.execute(
+                "SELECT recorded_at FROM change_log WHERE origin_node = ? AND sequence > ?"
+                " ORDER BY sequence LIMIT 1",
                 (peer[1], peer[2]),
             ).fetchall()
         return rows
@@ -341,7 +345,8 @@ def baseline_app(database: Path, state: Path) -> Any:
         if client:
             where, params = "WHERE client = ?", (client,)
         elif person:
-            where, params = "WHERE user_id = ? OR details LIKE ?", (person, f'%"{person}"%')
+            where = "WHERE sequence IN (SELECT sequence FROM audit_subjects WHERE subject = ?)"
+            params = (person,)
         rows = connection.execute(
             f"SELECT * FROM audit_log {where} ORDER BY sequence DESC LIMIT 26", params
         ).fetchall()
