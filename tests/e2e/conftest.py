@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from tests.support.ports import free_port
 
 from lienthong.access.operators import create_operator
 from lienthong.access.policy import OperatorRole
-from lienthong.node import open_node
+from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
 from lienthong.systems import SystemRegistry
 from lienthong.web.console import create_console
@@ -49,6 +50,40 @@ class Served:
     operators: dict[str, OperatorRole]
 
 
+def add_operator(node: Node, login: str, role: OperatorRole, province: str | None = None) -> None:
+    """Create an operator of a node's console, with the tests' password."""
+    with node.engine.begin() as connection:
+        create_operator(
+            connection=connection,
+            login=login,
+            name=f"Cán bộ {login}",
+            role=role,
+            province=province,
+            password=PASSWORD,
+            actor="test",
+        )
+
+
+@contextmanager
+def serve_console(node: Node) -> Iterator[str]:
+    """Serve a node's console on a free port in a thread; yield its address."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_console(node), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name=f"console-{node.node_id}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """A console on a free port, over a fresh node with an operator of each role."""
@@ -60,32 +95,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
         "an.giang": (OperatorRole.PROVINCE, "91"),
         "kiem.toan": (OperatorRole.AUDITOR, None),
     }
-    with node.engine.begin() as connection:
-        for login, (role, province) in operators.items():
-            create_operator(
-                connection=connection,
-                login=login,
-                name=f"Cán bộ {login}",
-                role=role,
-                province=province,
-                password=PASSWORD,
-                actor="test",
-            )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_console(node), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="console", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
-        time.sleep(0.05)
+    for login, (role, province) in operators.items():
+        add_operator(node, login, role, province)
     try:
-        yield Served(f"http://127.0.0.1:{port}", {k: v[0] for k, v in operators.items()})
+        with serve_console(node) as url:
+            yield Served(url, {k: v[0] for k, v in operators.items()})
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         node.close()
 
 

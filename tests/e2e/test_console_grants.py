@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.e2e.conftest import PASSWORD, screenshot, serious_violations
-from tests.support.ports import free_port
+from tests.e2e.conftest import (
+    PASSWORD,
+    add_operator,
+    screenshot,
+    serious_violations,
+    serve_console,
+)
 
-from lienthong.access.operators import create_operator
 from lienthong.access.policy import OperatorRole
 from lienthong.demo import exchange as ex
 from lienthong.demo import network as net
@@ -32,7 +34,6 @@ from lienthong.exchange.directory.signing import read_signed_directory
 from lienthong.exchange.keys import NodePaths
 from lienthong.exchange.pki import load_directory_key
 from lienthong.node import Node
-from lienthong.web.console import create_console
 from lienthong.web.console.pages.queries import AuditFilter, audit_entries
 from lienthong.web.console.templating import LANGUAGE_COOKIE
 
@@ -82,31 +83,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @contextmanager
 def _console(node: Node, login: str, role: OperatorRole, province: str | None) -> Iterator[str]:
     """Serve a node's console on a free port, with one operator; yield its address."""
-    with node.engine.begin() as connection:
-        create_operator(
-            connection=connection,
-            login=login,
-            name=f"Cán bộ {login}",
-            role=role,
-            province=province,
-            password=PASSWORD,
-            actor="test",
-        )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_console(node), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name=f"console-{node.node_id}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    add_operator(node, login, role, province)
+    with serve_console(node) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,23 +4,23 @@ open the record, and see An Giang's read through the gateways in who accessed it
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.e2e.conftest import PASSWORD, screenshot, serious_violations
-from tests.support.ports import free_port
+from tests.e2e.conftest import (
+    PASSWORD,
+    add_operator,
+    screenshot,
+    serious_violations,
+    serve_console,
+)
 
-from lienthong.access.operators import create_operator
 from lienthong.access.policy import OperatorRole
 from lienthong.demo import exchange as ex
 from lienthong.demo import network as net
 from lienthong.vn.text import fold
-from lienthong.web.console import create_console
 
 pytestmark = pytest.mark.browser
 
@@ -47,31 +47,9 @@ def console(demo: tuple[net.Network, ex.Call]) -> Iterator[str]:
     """Central's console on a free port, with one central operator."""
     network, _read = demo
     central = network.nodes[net.CENTRAL]
-    with central.engine.begin() as connection:
-        create_operator(
-            connection=connection,
-            login="trung.uong",
-            name="Cán bộ trung ương",
-            role=OperatorRole.CENTRAL,
-            province=None,
-            password=PASSWORD,
-            actor="test",
-        )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_console(central), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="console", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    add_operator(central, "trung.uong", OperatorRole.CENTRAL)
+    with serve_console(central) as url:
+        yield url
 
 
 def test_a_person_found_without_diacritics_shows_the_cross_node_read_and_its_purpose(
