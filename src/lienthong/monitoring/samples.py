@@ -49,25 +49,18 @@ class Point:
     value: float
 
 
-def measure(node: Node, *, now: datetime) -> list[Sample]:
-    """Return the node's figures now: each peer's lag and silence, and the audit log's head."""
-    status = sync_status(node, now=now)
+def record_samples(node: Node, *, now: datetime, keep: timedelta) -> int:
+    """Record the node's figures now, each peer's lag and silence and the audit log's head,
+    and forget those older than ``keep``; return how many were recorded."""
     samples: list[Sample] = []
-    for lag in by_peer(status.sending):
+    for lag in by_peer(sync_status(node, now=now).sending):
         samples.append(Sample(LAG_ENTRIES, lag.peer, float(lag.entries)))
         samples.append(Sample(LAG_SECONDS, lag.peer, lag.seconds))
         silence = max((now - lag.contact_at).total_seconds(), 0.0)
         samples.append(Sample(SILENCE, lag.peer, silence))
-    with node.unit_of_work(read_only=True) as uow:
-        head = log_size(connection=uow.connection)
-    samples.append(Sample(AUDIT_HEAD, "", float(head)))
-    return samples
-
-
-def record_samples(node: Node, *, now: datetime, keep: timedelta) -> int:
-    """Record the node's figures now and forget those older than ``keep``; return how many."""
-    samples = measure(node, now=now)
     with node.unit_of_work() as uow:
+        head = log_size(connection=uow.connection)
+        samples.append(Sample(AUDIT_HEAD, "", float(head)))
         uow.connection.execute(
             insert(metric_samples),
             [

@@ -446,6 +446,14 @@ class Difference:
         }
 
 
+def compared_count(mine: Mapping[PartKey, Digest], theirs: Mapping[PartKey, Digest]) -> int:
+    """Return how many records two sets of digests compare: the larger side of each part."""
+    return sum(
+        max(mine[key].count if key in mine else 0, theirs[key].count if key in theirs else 0)
+        for key in {*mine, *theirs}
+    )
+
+
 def compare(mine: Mapping[PartKey, Digest], theirs: Mapping[PartKey, Digest]) -> list[Difference]:
     """Return where two nodes' digests differ; a side without a digest holds no records there."""
     found: list[Difference] = []
@@ -891,13 +899,7 @@ def verify_nodes(a: SyncNode, b: SyncNode, *, repair: bool) -> Report:
             )
         keys = sorted({(item.record_type, item.difference.record_id) for item in located})
         of_a, of_b = versions_for(here, keys), versions_for(there, keys)
-    compared = sum(
-        max(
-            mine[key].count if key in mine else 0,
-            theirs[key].count if key in theirs else 0,
-        )
-        for key in {*mine, *theirs}
-    )
+    compared = compared_count(mine, theirs)
     if not repair or not located:
         return Report(compared, len(located), 0, (), tuple(located), converged=not located)
     to_a: list[RecordKey] = []

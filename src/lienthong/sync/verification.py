@@ -295,10 +295,7 @@ async def verify_upstream(sync: SyncNode, transport: VerifyTransport, *, repair:
             )
         keys = sorted({(item.record_type, item.difference.record_id) for item in located})
         of_mine = d.versions_for(here, keys)
-    compared = sum(
-        max(mine[key].count if key in mine else 0, theirs[key].count if key in theirs else 0)
-        for key in {*mine, *theirs}
-    )
+    compared = d.compared_count(mine, theirs)
     if not repair or not located:
         return d.Report(compared, len(located), 0, (), tuple(located), converged=not located)
     of_theirs = await _their_versions(sync, transport, keys)
