@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from lienthong.linkage.provenance import record_types as provenance_types
 from lienthong.settings import Settings
 from lienthong.store import Clock, MessageBus, UnitOfWork, create_engine, upgrade, utc_now
+from lienthong.store.fence import FILE_NAME as FENCE_FILE
+from lienthong.store.fence import SequenceFence
 from lienthong.sync.requests import record_types as change_request_types
 from lienthong.systems import RecordType, SystemRegistry, installed_systems
 
@@ -47,7 +49,13 @@ class Node:
             bus=self.bus,
             clock=self.clock,
             read_only=read_only,
+            fence=self.fence,
         )
+
+    @property
+    def fence(self) -> SequenceFence:
+        """Return the file that fences this node's own sequence numbers (see ``store.fence``)."""
+        return SequenceFence(Path(self.settings.state_dir) / FENCE_FILE)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -173,3 +173,15 @@ change_log_heads = Table(
     Column("last_sequence", BigInteger, nullable=False),
     PrimaryKeyConstraint("origin_node"),
 )
+
+#: Own sequence numbers handed out that the store no longer holds (it was restored from an
+#: older copy): sync asks the peers for those entries back.
+change_log_gaps = Table(
+    "change_log_gaps",
+    metadata,
+    Column("origin_node", String(NODE_LENGTH), nullable=False),
+    Column("after_sequence", BigInteger, nullable=False),
+    Column("through_sequence", BigInteger, nullable=False),
+    Column("found_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("origin_node", "after_sequence"),
+)

@@ -31,6 +31,7 @@ from lienthong.store.events import (
     RecordTransferred,
     RecordUpdated,
 )
+from lienthong.store.fence import SequenceFence
 from lienthong.store.search import IndexRows
 from lienthong.systems.definition import RecordType
 
@@ -405,11 +406,14 @@ class RecordStore:
         record_types: Mapping[str, RecordType],
         clock: Clock = utc_now,
         events: list[Event] | None = None,
+        fence: SequenceFence | None = None,
     ) -> None:
         self._connection = connection
         self.node = node
         self._types = record_types
         self._clock = clock
+        #: Where the node's own sequence numbers are fenced (None: nowhere, a bare store).
+        self._fence = fence
         #: Events of the writes made so far; the unit of work publishes them after commit.
         self.events: list[Event] = events if events is not None else []
 
@@ -934,7 +938,9 @@ class RecordStore:
         # A savepoint makes a write that fails half-way (a lost race) vanish entirely, so
         # the unit of work's other writes stay whole whatever the caller does next.
         with self._connection.begin_nested():
-            first = changelog.reserve(self._connection, origin=self.node, count=len(writes))
+            first = changelog.reserve(
+                self._connection, origin=self.node, count=len(writes), fence=self._fence
+            )
             # The clock is read once the sequence numbers are ours: writers of this node
             # hold them in turn, so recorded times follow the change log's order.
             records = self._versions(writes, now=_aware(self._clock(), "clock"))

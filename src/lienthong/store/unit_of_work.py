@@ -22,6 +22,7 @@ from lienthong.i18n import N_
 from lienthong.store import dialects
 from lienthong.store.changelog import ChangeLog
 from lienthong.store.events import Event, MessageBus
+from lienthong.store.fence import SequenceFence
 from lienthong.store.records import Clock, RecordStore, utc_now
 from lienthong.store.replicas import ReplicaStore
 from lienthong.systems.definition import RecordType
@@ -44,8 +45,10 @@ class UnitOfWork:
         bus: MessageBus | None = None,
         clock: Clock = utc_now,
         read_only: bool = False,
+        fence: SequenceFence | None = None,
     ) -> None:
         self.engine = engine
+        self.fence = fence
         self.node = node
         self.record_types = record_types
         self.bus = bus if bus is not None else MessageBus()
@@ -71,6 +74,7 @@ class UnitOfWork:
             record_types=self.record_types,
             clock=self.clock,
             events=self._events,
+            fence=self.fence,
         )
         self.replicas = ReplicaStore(
             self.connection, node=self.node, record_types=self.record_types, events=self._events

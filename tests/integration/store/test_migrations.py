@@ -29,7 +29,7 @@ TABLES = {table.name for table in target_metadata().sorted_tables}
 CONSOLIDATION = {"consolidation_runs", "consolidation_items", "consolidation_merges"}
 OPERATORS = {"operators", "operator_sessions", "signin_failures"}
 #: Tables of the revisions after the console's operators, in the order they came.
-MONITORING = {"metric_samples", "audit_subjects"}
+MONITORING = {"metric_samples", "audit_subjects", "change_log_gaps"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -187,3 +187,13 @@ def test_the_audit_subjects_revision_indexes_the_entries_already_logged(
         for number, entry in enumerate(entries, start=1)
         for subject in subjects_of(entry)
     }
+
+
+def test_the_gaps_revision_adds_and_removes_exactly_the_gaps_table(
+    empty_database: Engine,
+) -> None:
+    upgrade(empty_database)
+    downgrade(empty_database, "0009")
+    remaining = set(inspect(empty_database).get_table_names())
+    assert "change_log_gaps" not in remaining
+    assert remaining == TABLES - {"change_log_gaps"} | {"alembic_version"}

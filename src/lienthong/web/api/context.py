@@ -70,6 +70,7 @@ class ApiContext:
             bus=self.node.bus,
             clock=self.clock,
             read_only=read_only,
+            fence=self.node.fence,
         )
 
     def close(self) -> None:
