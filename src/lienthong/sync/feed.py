@@ -65,19 +65,25 @@ CURRENT_ENTRIES: Final = _ENTRIES.join(
 
 
 def read_origin(
-    connection: Connection, *, origin: str, after: int, limit: int, current_only: bool = False
+    connection: Connection,
+    *,
+    origin: str,
+    after: int,
+    limit: int,
+    through: int | None = None,
+    current_only: bool = False,
 ) -> list[Replicated]:
-    """Return an origin's entries after a sequence number, with their versions, in order.
+    """Return an origin's entries after a sequence number (through another), in order.
 
     ``current_only`` skips the entries of versions superseded since: what a new node
     needs to start from (a snapshot), in the same order and ranges as the log.
     """
-    statement = CURRENT_ENTRIES if current_only else _ENTRIES
-    rows = connection.execute(
-        statement.where(change_log.c.origin_node == origin, change_log.c.sequence > after).limit(
-            limit
-        )
+    statement = (CURRENT_ENTRIES if current_only else _ENTRIES).where(
+        change_log.c.origin_node == origin, change_log.c.sequence > after
     )
+    if through is not None:
+        statement = statement.where(change_log.c.sequence <= through)
+    rows = connection.execute(statement.limit(limit))
     return [replicated(row) for row in rows]
 
 

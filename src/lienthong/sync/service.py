@@ -24,7 +24,7 @@ from lienthong.errors import LienthongError
 from lienthong.exchange.keys import NodePaths
 from lienthong.i18n import N_
 from lienthong.node import Node
-from lienthong.store import dialects
+from lienthong.store import changelog, dialects
 from lienthong.store.changelog import ChangeLog
 from lienthong.store.records import utc_now
 from lienthong.sync import cursors as link_state
@@ -149,10 +149,49 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class PushReply:
-    """The receiver's answer to a push: how far it now holds the sender's entries."""
+    """The receiver's answer to a push: how far it now holds the sender's entries.
+
+    ``wanted`` is a range of the receiver's own entries its store lost (restored from
+    an older copy) that it asks the sender to send back, if it holds any of them.
+    """
 
     cursor: int
     applied: int
+    wanted: Range | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the reply as JSON data."""
+        data: dict[str, Any] = {"cursor": self.cursor, "applied": self.applied}
+        if self.wanted is not None:
+            data["wanted"] = [self.wanted.after, self.wanted.through]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> PushReply:
+        """Read a reply, refusing anything but its documented shape."""
+        try:
+            cursor, applied = data["cursor"], data["applied"]
+            wanted = data.get("wanted")
+            if not all(_is_count(value) for value in (cursor, applied)):
+                raise TypeError
+            if wanted is not None and not (
+                isinstance(wanted, list)
+                and len(wanted) == 2
+                and all(_is_count(value) for value in wanted)
+                and wanted[0] < wanted[1]
+            ):
+                raise TypeError
+        except (KeyError, TypeError, AttributeError):
+            raise LienthongError(
+                "sync.bad_reply",
+                N_("The upstream's answer to a push is not understood. Check its version."),
+                field="reply",
+            ) from None
+        return cls(cursor, applied, Range(*wanted) if wanted is not None else None)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _bad_request(reason: str) -> LienthongError:
@@ -209,14 +248,18 @@ def apply_batch(sync: SyncNode, *, batch: Batch, peer: str) -> Applied:
     node = sync.node
     with node.unit_of_work() as uow:
         held = link_state.cursors(uow.connection, peer=peer)
-        # Its own entries coming back (recovery) continue its own change log.
-        held[node.node_id] = uow.changes.last_sequence(origin=node.node_id)
         for origin, span in batch.ranges.items():
-            if span.after > held.get(origin, 0):
+            # Its own entries coming back (recovered, or given back) fill what its store
+            # lost: they follow no cursor, so there is nothing to be behind.
+            if origin != node.node_id and span.after > held.get(origin, 0):
                 raise _gap(origin, span.after, held.get(origin, 0))
         fresh = uow.replicas.apply(batch.entries)
+        # For its own origin the cursor says how far the peer has given back lost entries.
         positions = {
-            origin: max(span.through, held.get(origin, 0)) for origin, span in batch.ranges.items()
+            origin: span.through
+            if origin == node.node_id
+            else max(span.through, held.get(origin, 0))
+            for origin, span in batch.ranges.items()
         }
         link_state.advance(uow.connection, peer=peer, positions=positions, now=sync.clock())
         retired = 0
@@ -245,7 +288,8 @@ def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> Pu
     if caller is not None and caller != batch.sender:
         raise _not_sender(batch.sender, caller)
     batch.verify(sync.keys(batch.sender))
-    if set(batch.ranges) - {batch.sender}:
+    gaps = _settle_fence(sync)[1]
+    if set(batch.ranges) - {batch.sender, sync.node_id}:
         raise LienthongError(
             "sync.batch.foreign",
             N_(
@@ -253,6 +297,20 @@ def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> Pu
                 " entries of other nodes, which reach here from their own origins."
             ),
             field="ranges",
+        )
+    returned = batch.ranges.get(sync.node_id)
+    if returned is not None and not any(
+        gap.after <= returned.after and returned.through <= gap.through for gap in gaps
+    ):
+        raise LienthongError(
+            "sync.batch.not_lost",
+            N_(
+                "The batch gives back entries {after}–{through} of this node, which it did"
+                " not lose. A node sends back only entries the receiver asked for."
+            ),
+            field="ranges",
+            after=returned.after,
+            through=returned.through,
         )
     try:
         applied = apply_batch(sync, batch=batch, peer=batch.sender)
@@ -268,8 +326,27 @@ def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> Pu
         # it opens no rounds of its own in which to decide them.
         decide_pending(sync)
     with sync.node.engine.connect() as connection:
-        cursor = link_state.cursors(connection, peer=batch.sender).get(batch.sender, 0)
-    return PushReply(cursor=cursor, applied=applied.applied)
+        held = link_state.cursors(connection, peer=batch.sender)
+    return PushReply(
+        cursor=held.get(batch.sender, 0),
+        applied=applied.applied,
+        wanted=_wanted(gaps, given_back=held.get(sync.node_id, 0)),
+    )
+
+
+def _settle_fence(sync: SyncNode) -> tuple[int, list[changelog.Gap]]:
+    """Return the last own number handed out and the own entries lost, noting a restore."""
+    with sync.node.engine.begin() as connection:
+        last = changelog.settle(connection, origin=sync.node_id, fence=sync.node.fence)
+        return last, changelog.gaps(connection, origin=sync.node_id)
+
+
+def _wanted(gaps: list[changelog.Gap], *, given_back: int) -> Range | None:
+    """Return the next range of lost own entries to ask a peer for, past what it gave back."""
+    for gap in gaps:
+        if gap.through > given_back:
+            return Range(max(gap.after, given_back), gap.through)
+    return None
 
 
 def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = None) -> bytes:
@@ -279,7 +356,7 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
     """
     if caller is not None and caller != request.subscriber:
         raise _not_sender(request.subscriber, caller)
-    own = _last_own(sync)
+    own = _settle_fence(sync)[0]
     if request.cursors.get(sync.node_id, 0) > own:
         # The subscriber applied entries of ours this store no longer has: new writes
         # here would reuse their numbers, and the subscriber would skip them as applied.
@@ -287,8 +364,9 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
             "sync.store_behind_subscriber",
             N_(
                 "Node {subscriber} holds entries of this node up to {held}, but this store"
-                " ends at {own}: it was restored from an older copy. Stop writes here and"
-                " recover the missing entries before serving sync again."
+                " ends at {own}: it was restored from an older copy, and its sequence fence"
+                " was lost with it. Stop writes here and recover the missing entries before"
+                " serving sync again."
             ),
             field="store",
             subscriber=request.subscriber,
@@ -372,19 +450,38 @@ async def push_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
     return reply
 
 
+async def give_back(
+    sync: SyncNode, transport: Transport, *, wanted: Range, limit: int = BATCH_SIZE
+) -> PushReply:
+    """Push the upstream's own entries it lost and asked for, those of them held here."""
+    upstream = transport.peer
+    with sync.node.engine.connect() as connection:
+        items = feed.read_origin(
+            connection, origin=upstream, after=wanted.after, through=wanted.through, limit=limit
+        )
+    through = items[-1].sequence if len(items) == limit else wanted.through
+    batch = Batch(sync.node_id, {upstream: Range(wanted.after, through)}, tuple(items))
+    return await transport.push(batch.signed(sync.signer()).encode())
+
+
 async def pull_once(
     sync: SyncNode,
     transport: Transport,
     *,
     limit: int = BATCH_SIZE,
     recover: bool = False,
+    recover_after: int | None = None,
     snapshot: bool = False,
 ) -> Applied:
-    """Pull and apply the next batch from the upstream."""
+    """Pull and apply the next batch from the upstream.
+
+    ``recover`` also asks for this node's own entries after its last one, or after
+    ``recover_after`` (the start of a gap its restored store left).
+    """
     with sync.node.engine.connect() as connection:
         held = link_state.cursors(connection, peer=transport.peer)
     if recover:
-        held[sync.node_id] = _last_own(sync)
+        held[sync.node_id] = _last_own(sync) if recover_after is None else recover_after
     request = PullRequest(sync.node_id, sync.subscription, held, limit, recover, snapshot)
     batch = decode(await transport.pull(request))
     if batch.sender != transport.peer:
@@ -402,6 +499,8 @@ class Round:
     retired: int = 0
     decided: int = 0
     recovered: int = 0
+    #: The upstream's own entries it lost, given back from this node.
+    given_back: int = 0
 
 
 async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE) -> Round:
@@ -411,6 +510,7 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
     decisions go up with the next round.
     """
     done = Round()
+    gaps = _settle_fence(sync)[1]
     while True:
         before = _last_own(sync)
         reply = await push_once(sync, transport, limit=limit)
@@ -428,6 +528,16 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
         done.pushed += reply.applied
         if reply.cursor >= before:
             break
+    asked = reply.wanted
+    while asked is not None:
+        # The upstream's store was restored and lost entries of its own: give back those
+        # held here. Each answer asks for the next part, until it has all this node has.
+        reply = await give_back(sync, transport, wanted=asked, limit=limit)
+        done.given_back += reply.applied
+        if reply.wanted is not None and reply.wanted.after <= asked.after:
+            break  # asked for the same part again: it is left to the next round
+        asked = reply.wanted
+    done.recovered += await _recover_gaps(sync, transport, gaps, limit=limit)
     with sync.node.engine.connect() as connection:
         # A node that never pulled from this upstream starts from a snapshot of what is
         # current there; the log after it follows. Interrupted, it goes on from the log.
@@ -442,6 +552,30 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
             snapshot = False
     done.decided = len(decide_pending(sync))
     return done
+
+
+async def _recover_gaps(
+    sync: SyncNode, transport: Transport, gaps: list[changelog.Gap], *, limit: int
+) -> int:
+    """Pull back this node's own entries in the gaps its restored store left; return how many.
+
+    The upstream holds every entry a province wrote. How far it has given back each gap
+    is this link's cursor for the node's own origin, so an interrupted recovery resumes.
+    """
+    recovered = 0
+    for gap in gaps:
+        while True:
+            with sync.node.engine.connect() as connection:
+                given = link_state.cursors(connection, peer=transport.peer).get(sync.node_id, 0)
+            if given >= gap.through:
+                break
+            applied = await pull_once(
+                sync, transport, limit=limit, recover=True, recover_after=max(gap.after, given)
+            )
+            recovered += applied.applied
+            if not applied.cursors:
+                break  # nothing came: the upstream holds nothing of ours after that point
+    return recovered
 
 
 def decide_pending(sync: SyncNode) -> list[requests.Decided]:

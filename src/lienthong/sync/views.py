@@ -90,7 +90,7 @@ def install(
     async def push(request: Request, node: Annotated[str, Depends(PeerNode())]) -> Response:
         data = await _body(request)
         reply = await run_in_threadpool(accept_push, app.state.sync(), data=data, caller=node)
-        return json_response({"cursor": reply.cursor, "applied": reply.applied})
+        return json_response(reply.to_json())
 
     async def pull(request: Request, node: Annotated[str, Depends(PeerNode())]) -> Response:
         wanted = PullRequest.decode(await _body(request))

@@ -27,10 +27,10 @@ from lienthong.errors import LienthongError
 from lienthong.store.canonical import content_hash
 from lienthong.store.records import Record
 from lienthong.store.replicas import Replicated
-from lienthong.sync import requests
+from lienthong.sync import feed, requests
 from lienthong.sync.batches import Batch, Range
 from lienthong.sync.digests import verify_nodes
-from lienthong.sync.service import PullRequest, SyncNode, apply_batch, sync_once
+from lienthong.sync.service import PullRequest, SyncNode, accept_push, apply_batch, sync_once
 from lienthong.systems.core.samples import sample_budget_unit
 
 AN_GIANG_COMMUNE = "30292"
@@ -302,24 +302,64 @@ def test_a_province_restored_from_an_older_copy_takes_its_own_entries_back(
     assert log_size(central) == 3
 
 
-def test_central_restored_from_an_older_copy_refuses_to_serve_rather_than_reuse_numbers(
-    network: Network, tmp_path: Path
-) -> None:
+def _restore_central(network: Network, tmp_path: Path, *, fence_too: bool) -> None:
+    """Write a ministry at central, sync it to An Giang, then put central's older store back."""
     central = network.nodes[CENTRAL]
     central.node.engine.dispose()
-    backup = tmp_path / "central.sqlite"
-    shutil.copy(tmp_path / CENTRAL / "node.sqlite", backup)
+    state = tmp_path / CENTRAL
+    shutil.copy(state / "node.sqlite", tmp_path / "central.sqlite")
+    fence = central.node.fence.path
+    old_fence = fence.read_bytes() if fence.exists() else None
     ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
     del ministry["commune"]
     write(central, "BudgetUnit", ministry)
     run_round(network, "VN-91")
     central.node.engine.dispose()
-    shutil.copy(backup, tmp_path / CENTRAL / "node.sqlite")
+    shutil.copy(tmp_path / "central.sqlite", state / "node.sqlite")
+    if fence_too:  # the whole state directory came back from the copy
+        fence.unlink()
+        if old_fence is not None:
+            fence.write_bytes(old_fence)
+
+
+def test_central_restored_from_an_older_copy_asks_the_provinces_for_its_lost_entries(
+    network: Network, tmp_path: Path
+) -> None:
+    _restore_central(network, tmp_path, fence_too=False)
+
+    restored = run_round(network, "VN-91")
+
+    assert restored.given_back == 1
+    central = network.nodes[CENTRAL]
+    assert held(central, "BudgetUnit", "1000009") == (1, CENTRAL)
+    assert run_round(network, "VN-91").given_back == 0  # asked once per province
+
+
+def test_central_restored_with_its_fence_refuses_to_serve_rather_than_reuse_numbers(
+    network: Network, tmp_path: Path
+) -> None:
+    _restore_central(network, tmp_path, fence_too=True)
 
     with pytest.raises(LienthongError) as refused:
         run_round(network, "VN-91")
 
     assert refused.value.code == "sync.store_behind_subscriber"
+
+
+def test_a_province_may_give_back_only_entries_central_lost(network: Network) -> None:
+    central, an_giang = network.nodes[CENTRAL], network.nodes["VN-91"]
+    ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
+    del ministry["commune"]
+    write(central, "BudgetUnit", ministry)
+    run_round(network, "VN-91")
+    with an_giang.node.engine.connect() as connection:
+        items = feed.read_origin(connection, origin=CENTRAL, after=0, limit=10)
+    batch = Batch("VN-91", {CENTRAL: Range(0, items[-1].sequence)}, tuple(items))
+
+    with pytest.raises(LienthongError) as refused:
+        accept_push(central, data=batch.signed(an_giang.signer()).encode(), caller="VN-91")
+
+    assert refused.value.code == "sync.batch.not_lost"
 
 
 def from_schema_2(sync: SyncNode, *, owner: str) -> Batch:

@@ -100,7 +100,7 @@ class GatewayTransport:
     async def push(self, data: bytes) -> PushReply:
         """Send a signed batch of this node's entries; return the upstream's cursor."""
         answer = json.loads(await self._post("/push", data))
-        return PushReply(cursor=int(answer["cursor"]), applied=int(answer["applied"]))
+        return PushReply.from_json(answer)
 
     async def pull(self, request: PullRequest) -> bytes:
         """Ask for the next batch after this node's cursors."""

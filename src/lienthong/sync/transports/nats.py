@@ -295,7 +295,7 @@ class NatsTransport:
             await answers.unsubscribe()
         if "error" in answer:
             raise _remote_error(answer["error"])
-        return PushReply(cursor=int(answer["cursor"]), applied=int(answer["applied"]))
+        return PushReply.from_json(answer)
 
     async def _answer(
         self, answers: CoreSubscription, message: int, subject: str
@@ -443,7 +443,7 @@ class NatsCentral:
             await msg.nak(delay=min(self.ack_wait, 5.0))
             return
         else:
-            answer.update(cursor=reply.cursor, applied=reply.applied)
+            answer.update(reply.to_json())
         try:
             await self.nc.publish(self.names.answers(node), json.dumps(answer).encode("utf-8"))
             await (msg.term() if refused else msg.ack())
