@@ -47,10 +47,15 @@ def _node(ctx: typer.Context) -> Node:
 
 def describe_round(done: Round) -> str:
     """Return one line saying what a sync round did."""
-    return _(
+    line = _(
         "pushed {pushed}, pulled {pulled}, retired {retired}, decided {decided} change requests,"
         " recovered {recovered}"
     ).format(**vars(done))
+    if done.given_back:
+        line += _("; gave back {given_back} entries the upstream had lost").format(
+            given_back=done.given_back
+        )
+    return line
 
 
 @app.command(
@@ -84,7 +89,7 @@ def run_command(
                 def report(outcome: Round | LienthongError) -> None:
                     if isinstance(outcome, LienthongError):
                         typer.echo(f"[{outcome.code}] {outcome}", err=True)
-                    elif outcome.pushed or outcome.pulled or outcome.decided or outcome.recovered:
+                    elif any(vars(outcome).values()):
                         typer.echo(describe_round(outcome))
 
                 await run(
@@ -176,6 +181,10 @@ def status_json(status: Status) -> dict[str, Any]:
             for cursor in status.receiving
         ],
         "change_requests": {"waiting": status.waiting, "to_decide": status.to_decide},
+        "lost": [
+            {"after": gap.after, "through": gap.through, "found_at": gap.found_at.isoformat()}
+            for gap in status.lost
+        ],
     }
 
 
@@ -235,6 +244,18 @@ def status_command(
             to_decide=status.to_decide,
         )
     )
+    for gap in status.lost:
+        typer.echo(
+            _(
+                "Own entries {first}–{through} were lost here when the store was restored from"
+                " an older copy (found {found}); new writes are numbered after them and the"
+                " peers are asked to give them back."
+            ).format(
+                first=gap.after + 1,
+                through=gap.through,
+                found=gap.found_at.isoformat(timespec="seconds"),
+            )
+        )
 
 
 @app.command(

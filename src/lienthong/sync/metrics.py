@@ -69,4 +69,9 @@ class SyncCollector(Collector):
             "The last sequence number of this node's own change log.",
             value=status.own_last,
         )
-        yield from (entries, seconds, contact, cursors, requests, own)
+        lost = GaugeMetricFamily(
+            "lienthong_sync_lost_sequence_numbers",
+            "Own sequence numbers a restore of the store lost (see sync status).",
+            value=sum(gap.through - gap.after for gap in status.lost),
+        )
+        yield from (entries, seconds, contact, cursors, requests, own, lost)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lienthong.node import Node
+from lienthong.store import changelog
 from lienthong.store.models import change_log
 from lienthong.sync import cursors as link_state
 from lienthong.sync import requests
@@ -73,6 +74,8 @@ class Status:
     waiting: int
     #: Change requests addressed to this node it has not decided yet.
     to_decide: int
+    #: Own sequence numbers a restore of the store lost (its peers are asked for them).
+    lost: tuple[changelog.Gap, ...] = ()
 
 
 def sync_status(node: Node, *, now: datetime) -> Status:
@@ -117,5 +120,6 @@ def sync_status(node: Node, *, now: datetime) -> Status:
             receiving=tuple(link_state.cursor_states(connection)),
             waiting=len(requests.waiting(uow)),
             to_decide=len(requests.pending_for(uow)),
+            lost=tuple(changelog.gaps(connection, origin=node.node_id)),
         )
     return status

@@ -126,6 +126,30 @@ def test_sync_status_prints_json_for_scripts(network: Network, isolated: None) -
     assert data["change_requests"] == {"waiting": 0, "to_decide": 0}
 
 
+def test_a_store_restored_behind_its_fence_shows_the_lost_numbers_everywhere(
+    network: Network, isolated: None
+) -> None:
+    register(network, "VN-91", PIN)
+    an_giang = network.nodes["VN-91"].node
+    an_giang.fence.raise_to(4)  # as if 2 to 4 were written, then an older store put back
+    register(network, "VN-91", "091090000002")
+    env = {
+        "LIENTHONG_STATE_DIR": str(network.root / "VN-91"),
+        "LIENTHONG_NODE_ID": "VN-91",
+        "LIENTHONG_LANGUAGE": "en",
+    }
+    registry = CollectorRegistry()
+    registry.register(SyncCollector(an_giang))
+
+    printed = runner.invoke(app, ["sync", "status"], env=env)
+    data = json.loads(runner.invoke(app, ["sync", "status", "--format", "json"], env=env).output)
+
+    assert "Own entries 2–4 were lost here" in printed.output
+    assert [(gap["after"], gap["through"]) for gap in data["lost"]] == [(1, 4)]
+    assert data["own_last_sequence"] == 5
+    assert "lienthong_sync_lost_sequence_numbers 3.0" in generate_latest(registry).decode()
+
+
 def test_sync_run_without_an_upstream_says_which_setting_to_give(
     network: Network, isolated: None
 ) -> None:
