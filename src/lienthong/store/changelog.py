@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from lienthong.errors import LienthongError
@@ -93,13 +93,17 @@ def _past_fence(
         return last
     # The numbers from the counter's old value through the fence's were handed out and
     # committed once; this store no longer has them.
+    # Two callers finding the same gap at once (a push settling, a write reserving)
+    # record it once.
     connection.execute(
-        insert(change_log_gaps).values(
+        dialects.insert(change_log_gaps, connection.dialect)
+        .values(
             origin_node=origin,
             after_sequence=last - count,
             through_sequence=handed_out,
             found_at=datetime.now(UTC),
         )
+        .on_conflict_do_nothing(index_elements=["origin_node", "after_sequence"])
     )
     dialects.raise_counter(
         connection,
