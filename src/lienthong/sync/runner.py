@@ -1,4 +1,4 @@
-"""The sync loop a province runs: a round with its upstream, then wait, and back off when down."""
+"""The sync loop a province runs: rounds with its upstream, a wait when idle, back-off when down."""
 
 from __future__ import annotations
 
@@ -117,9 +117,15 @@ async def run(
     stop: asyncio.Event,
     report: Callable[[Round | LienthongError], None] = lambda _: None,
 ) -> None:
-    """Sync round after round until ``stop`` is set; a failed round is retried with back-off."""
+    """Sync round after round until ``stop`` is set; a failed round is retried with back-off.
+
+    A round that moved entries is followed by the next at once: writes went on while it
+    ran, and waiting would add the interval to their lag. Only a round that found nothing
+    to move waits the interval.
+    """
     failures = 0
     while not stop.is_set():
+        moved = False
         try:
             done = await link.round()
         except LienthongError as error:
@@ -128,7 +134,11 @@ async def run(
             report(error)
         else:
             failures = 0
+            moved = done.pushed + done.pulled + done.recovered + done.given_back + done.decided > 0
             report(done)
+        if moved:
+            await asyncio.sleep(0)  # let a stop (a signal) in between rounds
+            continue
         delay = interval * min(2 ** max(failures - 1, 0), MAX_BACKOFF) if failures else interval
         # Jitter keeps 34 provinces that lost the link together from returning together.
         delay *= 1 + random.random() * 0.2 if failures else 1
