@@ -227,6 +227,27 @@ def _remember_last(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 _NOTHING: Final = object()
 
+#: Times bound lately, per processor. A replica's version, its pointer and its change-log
+#: entry carry the same recorded time: it is converted once, not once per table.
+_RECENT_TIMES: dict[Callable[[Any], Any], dict[datetime, Any]] = {}
+_RECENT_LIMIT: Final = 8192
+
+
+def _remember_recent(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return the processor, reusing its result for a time it converted lately."""
+    recent = _RECENT_TIMES.setdefault(processor, {})
+
+    def process(value: datetime) -> Any:
+        try:
+            return recent[value]
+        except KeyError:
+            if len(recent) >= _RECENT_LIMIT:
+                recent.clear()
+            bound = recent[value] = processor(value)
+            return bound
+
+    return process
+
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows (each with the same columns) by the backend's fastest path.
@@ -278,7 +299,12 @@ def _bound(
 ) -> Sequence[tuple[Any, ...]]:
     """Return rows with each value through its column's bind processing (JSON, UTC times)."""
     processors = [
-        (index, _remember_last(processor))
+        (
+            index,
+            _remember_recent(processor)
+            if isinstance(table.c[name].type, UTCDateTime)
+            else _remember_last(processor),
+        )
         for index, name in enumerate(names)
         if (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
