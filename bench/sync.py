@@ -10,6 +10,8 @@ each change is one record version with its change-log entry, as a registration m
 1. **In process**: An Giang's feed read into signed batches as ``push_once`` makes them,
    and ``accept_push`` called on them against a scratch central store, with no network:
    what the apply itself costs, with the province's side (read, encode) timed apart.
+   Then the **storage floor** (``storage_floor``): SQLite alone inserting the three rows
+   every replica keeps per change, nothing else, what no apply of this schema can beat.
 2. **Catch-up**: the changes accumulated while the link was down. Both gateways are
    started (``lienthong gateway serve``, each its own process), then An Giang's sync
    (``lienthong sync run``, its own process) pushes through its gateway, which carries
@@ -236,6 +238,90 @@ def in_process(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]:
         "apply_cpu": apply,
         "bytes_per_change": size / max(changes, 1),
     }
+
+
+def storage_floor(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]:
+    """Time SQLite alone storing the least a replica keeps per change, in a scratch store.
+
+    Per change: its record version, its current pointer and its change-log entry (three
+    rows, eight B-tree inserts with their indexes), no search rows, no checks, the rows
+    bound before the clock starts and inserted with ``executemany`` in transactions of
+    ``batch``, with the store's own pragmas. No apply of this schema can be faster: the
+    figure says whether a target is within reach of the schema, whatever the code.
+    """
+    from lienthong.node import open_node
+    from lienthong.settings import load_settings
+    from lienthong.store.models import change_log, current_records, records
+    from lienthong.store.records import VERSION_COLUMNS, version_row
+    from lienthong.sync import feed
+
+    province = open_node_from(env)
+    scratch = open_node(load_settings(state_dir=work / "floor", node_id=CENTRAL, database_url=None))
+    path = scratch.settings.effective_database_url.removeprefix("sqlite:///")
+    dialect = scratch.engine.dialect
+    pointer_names = (
+        "record_type", "record_id", "version", "owner_node", "partition_key",
+        "content_hash", "recorded_at", "deleted",
+    )  # fmt: skip
+    entry_names = (
+        "origin_node", "sequence", "record_type", "record_id", "version", "content_hash",
+        "recorded_at",
+    )  # fmt: skip
+    tables = (
+        (records, VERSION_COLUMNS),
+        (current_records, pointer_names),
+        (change_log, entry_names),
+    )
+    processors = [
+        [table.c[name].type.bind_processor(dialect) for name in names] for table, names in tables
+    ]
+    statements = [
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        for table, names in tables
+    ]
+    scratch.close()
+    database = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        database.execute(f"PRAGMA {pragma}")
+    changes, seconds, cpu = 0, 0.0, 0.0
+    try:
+        after = 0
+        while True:
+            with province.engine.connect() as connection:
+                items = feed.read_origin(connection, origin=AN_GIANG, after=after, limit=batch)
+            if not items:
+                break
+            after = items[-1].sequence
+            rows: list[list[tuple[Any, ...]]] = [[], [], []]
+            for item in items:
+                record = item.record
+                values = (
+                    version_row(record),
+                    (*version_row(record)[:3], record.owner_node, record.partition,
+                     record.content_hash, record.recorded_at, record.deleted),
+                    (item.origin_node, item.sequence, record.record_type, record.record_id,
+                     record.version, record.content_hash, record.recorded_at),
+                )  # fmt: skip
+                for target, binds, row in zip(rows, processors, values, strict=True):
+                    target.append(
+                        tuple(
+                            bind(value) if bind else value
+                            for bind, value in zip(binds, row, strict=True)
+                        )
+                    )
+            started, began = time.perf_counter(), time.process_time()
+            database.execute("BEGIN")
+            for statement, table_rows in zip(statements, rows, strict=True):
+                database.executemany(statement, table_rows)
+            database.execute("COMMIT")
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - began
+            changes += len(items)
+    finally:
+        database.close()
+        province.close()
+        shutil.rmtree(work / "floor", ignore_errors=True)
+    return {"changes": changes, "seconds": seconds, "cpu": cpu}
 
 
 # -- 2 and 3. the real path -----------------------------------------------------------------
@@ -628,6 +714,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=20250701)
     parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument(
+        "--floor-only",
+        action="store_true",
+        help="import the backlog, measure the SQLite storage floor, and stop there",
+    )
     parser.add_argument("--skip-steady", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -671,9 +762,18 @@ def main() -> None:
     )
 
     results: dict[str, Any] = {"changes": changes, "machine": machine()}
+    if args.floor_only:
+        floor = storage_floor(work, env["an-giang"], args.batch)
+        print(
+            f"SQLite floor, {floor['changes']:,} changes: {floor['changes'] / floor['seconds']:,.0f}"
+            f"/s of executemany alone, {floor['changes'] / floor['cpu']:,.0f} per CPU-second"
+        )
+        return
     if not args.skip_in_process:
         results["in_process"] = in_process(work, env["an-giang"], args.batch)
         print("in-process apply done", flush=True)
+        results["floor"] = storage_floor(work, env["an-giang"], args.batch)
+        print("storage floor done", flush=True)
 
     lienthong = str(Path(sys.executable).parent / "lienthong")
     processes: list[subprocess.Popen[bytes]] = []
@@ -732,6 +832,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             f"{'province side in process (feed read, encode, sign)':<58}"
             f"{inner['changes'] / inner['read_cpu']:>11,.0f}  per CPU-second;"
             f" {inner['bytes_per_change']:.0f} B/change on the wire"
+        )
+    floor = results.get("floor")
+    if floor:
+        print(
+            f"{'SQLite floor: 3 rows/change (version, pointer, log), no index':<58}"
+            f"{floor['changes'] / floor['seconds']:>11,.0f}  per second of executemany alone;"
+            f" {floor['changes'] / floor['cpu']:,.0f} per CPU-second"
         )
     catch = results["catch_up"]
     print(
