@@ -92,9 +92,8 @@ def _past_fence(
     if last - count >= handed_out:
         return last
     # The numbers from the counter's old value through the fence's were handed out and
-    # committed once; this store no longer has them.
-    # Two callers finding the same gap at once (a push settling, a write reserving)
-    # record it once.
+    # committed once; this store no longer has them. Two callers finding the gap at once
+    # (a push settling, a write reserving) record it once.
     connection.execute(
         dialects.insert(change_log_gaps, connection.dialect)
         .values(
