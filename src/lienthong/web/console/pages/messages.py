@@ -205,7 +205,13 @@ OPERATIONS_MESSAGES: tuple[str, ...] = (
     N_("Upstream"),
     N_("none: this node is the upstream"),
     N_("Sync client"),
-    N_("Interval between rounds"),
+    N_("Pause when caught up"),
+    N_("Warning"),
+    N_(
+        "Own entries {first}–{through} were lost here when the store was restored from"
+        " an older copy (found {found}); new writes are numbered after them and the"
+        " peers are asked to give them back."
+    ),
     N_("{seconds} seconds"),
     N_("Acknowledgements: what each peer holds of what this node sends"),
     N_("Last entry"),

@@ -12,7 +12,7 @@ from tests.integration.web.console.pages.test_pages import _csrf, _operator, cli
 from lienthong.access.policy import OperatorRole
 from lienthong.node import Node, open_node
 from lienthong.settings import load_settings
-from lienthong.store import UnitOfWork
+from lienthong.store import UnitOfWork, changelog
 from lienthong.sync import requests as change_requests
 from lienthong.systems.core import core_registry, samples
 from lienthong.web.console.pages import queries
@@ -229,3 +229,19 @@ def test_repair_is_refused_without_csrf_and_to_a_province_at_central(
     )
     assert refused.status_code == 403
     assert ("sync.repair", "console.sync.other_province") in _actions(console, "minh")
+
+
+def test_numbers_a_restore_lost_are_shown_as_a_warning(console: Node) -> None:
+    client = client_for(console, "lan")
+    client.cookies.set("lienthong_console_lang", "en")
+    assert "were lost here" not in client.get("/sync").text
+    with console.engine.begin() as connection:
+        last = changelog.last_handed_out(connection, origin=console.node_id)
+    console.fence.raise_to(last + 3)  # as if an older store had been put back
+    with console.engine.begin() as connection:
+        changelog.settle(connection, origin=console.node_id, fence=console.fence)
+
+    page = client.get("/sync")
+
+    assert page.status_code == 200
+    assert f"Own entries {last + 1}–{last + 3} were lost here" in page.text
