@@ -550,6 +550,18 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
             if not snapshot:
                 break
             snapshot = False
+            with sync.node.engine.begin() as connection:
+                if not link_state.cursors(connection, peer=transport.peer):
+                    # The upstream had nothing of any origin to start from, so its log from
+                    # the start is the log after this snapshot. A cursor at 0 records the
+                    # bootstrap as done; without it every round would ask for a snapshot
+                    # again, one pull more through both gateways each time.
+                    link_state.advance(
+                        connection,
+                        peer=transport.peer,
+                        positions={transport.peer: 0},
+                        now=sync.clock(),
+                    )
     done.decided = len(decide_pending(sync))
     return done
 

@@ -459,6 +459,27 @@ def test_a_new_province_starts_from_a_snapshot_while_changes_keep_flowing(
     assert verify_nodes(newcomer, network.nodes[CENTRAL], repair=False).converged
 
 
+def test_a_province_with_nothing_to_receive_asks_for_a_snapshot_once(network: Network) -> None:
+    an_giang = network.nodes["VN-91"]
+    asked: list[bool] = []
+
+    class Counting(InProcess):
+        async def pull(self, request: Any) -> bytes:
+            asked.append(request.snapshot)
+            return await super().pull(request)
+
+    transport = Counting(network.nodes[CENTRAL], caller="VN-91")
+    for number in range(1, 4):  # central holds nothing but An Giang's own entries
+        write(an_giang, "Person", person_in(AN_GIANG_COMMUNE, f"09109000000{number}"))
+        asyncio.run(sync_once(an_giang, transport))
+
+    assert asked == [True, False, False, False]  # one pull a round once bootstrapped
+    ministry = sample_budget_unit(code="1000009", name="Bộ Tài chính", level="central", parent=None)
+    del ministry["commune"]
+    write(network.nodes[CENTRAL], "BudgetUnit", ministry)
+    assert asyncio.run(sync_once(an_giang, transport)).pulled == 1
+
+
 def test_a_pull_request_that_is_not_json_is_refused_as_a_bad_request() -> None:
     with pytest.raises(LienthongError) as refused:
         PullRequest.decode(b"LTSYNC1 not a request")
