@@ -69,8 +69,9 @@ def reserve(
     )
     if fence is None:
         return last - count + 1
-    last = _past_fence(connection, origin=origin, last=last, count=count, fence=fence)
-    fence.raise_to(last)
+    last = _past_fence(connection, origin=origin, last=last, count=count, handed_out=fence.read())
+    # Above the fence now, so it is written without being read again.
+    fence.write(last)
     return last - count + 1
 
 
@@ -81,14 +82,15 @@ def settle(connection: Connection, *, origin: str, fence: SequenceFence | None) 
     restored store never claims to end before numbers it already handed out.
     """
     last = last_handed_out(connection, origin=origin)
-    return _past_fence(connection, origin=origin, last=last, count=0, fence=fence)
+    if fence is None:
+        return last
+    return _past_fence(connection, origin=origin, last=last, count=0, handed_out=fence.read())
 
 
 def _past_fence(
-    connection: Connection, *, origin: str, last: int, count: int, fence: SequenceFence | None
+    connection: Connection, *, origin: str, last: int, count: int, handed_out: int
 ) -> int:
-    """Return the counter after taking ``count`` numbers, moved past the fence if behind it."""
-    handed_out = fence.read() if fence is not None else 0
+    """Return the counter after taking ``count`` numbers, moved past ``handed_out`` if behind."""
     if last - count >= handed_out:
         return last
     # The numbers from the counter's old value through the fence's were handed out and

@@ -47,13 +47,16 @@ class SequenceFence:
         return int(text)
 
     def raise_to(self, sequence: int) -> None:
-        """Record that numbers up to ``sequence`` were handed out (never lowering it).
+        """Record that numbers up to ``sequence`` were handed out (never lowering it)."""
+        if sequence > self.read():
+            self.write(sequence)
 
-        Writers of one node hold the change-log counter's lock while they call this, so
-        the read and the replace do not race.
+    def write(self, sequence: int) -> None:
+        """Record ``sequence`` as the last number handed out.
+
+        Writers of one node call this holding the change-log counter's lock, with a
+        number above the fence they read under it, so writes do not race.
         """
-        if sequence <= self.read():
-            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
         temporary.write_text(f"{sequence}\n", encoding="ascii")
