@@ -89,7 +89,7 @@ def run_command(
                 def report(outcome: Round | LienthongError) -> None:
                     if isinstance(outcome, LienthongError):
                         typer.echo(f"[{outcome.code}] {outcome}", err=True)
-                    elif any(vars(outcome).values()):
+                    elif outcome.moved:
                         typer.echo(describe_round(outcome))
 
                 await run(

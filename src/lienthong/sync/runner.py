@@ -134,7 +134,7 @@ async def run(
             report(error)
         else:
             failures = 0
-            moved = done.pushed + done.pulled + done.recovered + done.given_back + done.decided > 0
+            moved = done.moved
             report(done)
         if moved:
             await asyncio.sleep(0)  # let a stop (a signal) in between rounds

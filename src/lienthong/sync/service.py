@@ -288,7 +288,7 @@ def accept_push(sync: SyncNode, *, data: bytes, caller: str | None = None) -> Pu
     if caller is not None and caller != batch.sender:
         raise _not_sender(batch.sender, caller)
     batch.verify(sync.keys(batch.sender))
-    gaps = _settle_fence(sync)[1]
+    _, gaps = _settle_fence(sync)
     if set(batch.ranges) - {batch.sender, sync.node_id}:
         raise LienthongError(
             "sync.batch.foreign",
@@ -356,7 +356,7 @@ def serve_pull(sync: SyncNode, *, request: PullRequest, caller: str | None = Non
     """
     if caller is not None and caller != request.subscriber:
         raise _not_sender(request.subscriber, caller)
-    own = _settle_fence(sync)[0]
+    own, _ = _settle_fence(sync)
     if request.cursors.get(sync.node_id, 0) > own:
         # The subscriber applied entries of ours this store no longer has: new writes
         # here would reuse their numbers, and the subscriber would skip them as applied.
@@ -502,6 +502,11 @@ class Round:
     #: The upstream's own entries it lost, given back from this node.
     given_back: int = 0
 
+    @property
+    def moved(self) -> bool:
+        """Whether the round moved entries or decided requests (retiring follows a pull)."""
+        return self.pushed + self.pulled + self.recovered + self.given_back + self.decided > 0
+
 
 async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_SIZE) -> Round:
     """Push until the upstream holds all of this node's entries, then pull until caught up.
@@ -510,7 +515,7 @@ async def sync_once(sync: SyncNode, transport: Transport, *, limit: int = BATCH_
     decisions go up with the next round.
     """
     done = Round()
-    gaps = _settle_fence(sync)[1]
+    _, gaps = _settle_fence(sync)
     while True:
         before = _last_own(sync)
         reply = await push_once(sync, transport, limit=limit)

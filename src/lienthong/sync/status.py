@@ -75,7 +75,7 @@ class Status:
     #: Change requests addressed to this node it has not decided yet.
     to_decide: int
     #: Own sequence numbers a restore of the store lost (its peers are asked for them).
-    lost: tuple[changelog.Gap, ...] = ()
+    lost: tuple[changelog.Gap, ...]
 
 
 def sync_status(node: Node, *, now: datetime) -> Status:
