@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -255,35 +255,25 @@ def storage_floor(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]
     """
     from lienthong.node import open_node
     from lienthong.settings import load_settings
+    from lienthong.store.dialects import bound_rows
     from lienthong.store.models import change_log, current_records, records
-    from lienthong.store.records import VERSION_COLUMNS, version_row
+    from lienthong.store.records import VERSION_COLUMNS, pointer_of, version_row
     from lienthong.sync import feed
 
     province = open_node_from(env)
     scratch = open_node(load_settings(state_dir=work / "floor", node_id=CENTRAL, database_url=None))
     path = scratch.settings.effective_database_url.removeprefix("sqlite:///")
     dialect = scratch.engine.dialect
-    pointer_names = (
-        "record_type", "record_id", "version", "owner_node", "partition_key",
-        "content_hash", "recorded_at", "deleted",
-    )  # fmt: skip
-    entry_names = (
-        "origin_node", "sequence", "record_type", "record_id", "version", "content_hash",
-        "recorded_at",
-    )  # fmt: skip
+    scratch.close()
     tables = (
         (records, VERSION_COLUMNS),
-        (current_records, pointer_names),
-        (change_log, entry_names),
+        (current_records, tuple(c.name for c in current_records.columns if c.name != "id")),
+        (change_log, tuple(c.name for c in change_log.columns)),
     )
-    processors = [
-        [table.c[name].type.bind_processor(dialect) for name in names] for table, names in tables
-    ]
     statements = [
         f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         for table, names in tables
     ]
-    scratch.close()
     database = sqlite3.connect(path, isolation_level=None)
     landing = sqlite3.connect(work / "floor" / "landing.sqlite", isolation_level=None)
     for connection in (database, landing):
@@ -293,8 +283,7 @@ def storage_floor(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]
         "CREATE TABLE landed (origin TEXT NOT NULL, sequence INTEGER NOT NULL,"
         " entry TEXT NOT NULL, PRIMARY KEY (origin, sequence)) WITHOUT ROWID"
     )
-    changes, seconds, cpu = 0, 0.0, 0.0
-    landed_seconds, landed_cpu = 0.0, 0.0
+    changes, floor, landed = 0, (0.0, 0.0), (0.0, 0.0)
     try:
         after = 0
         while True:
@@ -303,41 +292,30 @@ def storage_floor(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]
             if not items:
                 break
             after = items[-1].sequence
-            rows: list[list[tuple[Any, ...]]] = [[], [], []]
-            for item in items:
-                record = item.record
-                values = (
-                    version_row(record),
-                    (*version_row(record)[:3], record.owner_node, record.partition,
-                     record.content_hash, record.recorded_at, record.deleted),
-                    (item.origin_node, item.sequence, record.record_type, record.record_id,
-                     record.version, record.content_hash, record.recorded_at),
-                )  # fmt: skip
-                for target, binds, row in zip(rows, processors, values, strict=True):
-                    target.append(
-                        tuple(
-                            bind(value) if bind else value
-                            for bind, value in zip(binds, row, strict=True)
-                        )
-                    )
-            started, began = time.perf_counter(), time.process_time()
-            database.execute("BEGIN")
-            for statement, table_rows in zip(statements, rows, strict=True):
-                database.executemany(statement, table_rows)
-            database.execute("COMMIT")
-            seconds += time.perf_counter() - started
-            cpu += time.process_time() - began
-            # (origin, sequence) from the log row, the content from the version row.
-            entries = [
-                (entry[0], entry[1], version[6])
-                for version, entry in zip(rows[0], rows[2], strict=True)
+            versions = [version_row(item.record) for item in items]
+            pointers = [
+                (item.record.record_type, item.record.record_id, *pointer_of(item.record).values())
+                for item in items
             ]
-            started, began = time.perf_counter(), time.process_time()
-            landing.execute("BEGIN")
-            landing.executemany("INSERT INTO landed VALUES (?, ?, ?)", entries)
-            landing.execute("COMMIT")
-            landed_seconds += time.perf_counter() - started
-            landed_cpu += time.process_time() - began
+            entries = [
+                (item.origin_node, item.sequence, item.record.record_type, item.record.record_id,
+                 item.record.version, item.record.content_hash, item.record.recorded_at)
+                for item in items
+            ]  # fmt: skip
+            rows = [
+                bound_rows(dialect, table, names, values)
+                for (table, names), values in zip(
+                    tables, (versions, pointers, entries), strict=True
+                )
+            ]
+            floor = _timed(database, zip(statements, rows, strict=True), floor)
+            bound_versions, _, bound_entries = rows
+            # (origin, sequence) from the log row, the content from the version row.
+            contents = [
+                (entry[0], entry[1], version[6])
+                for version, entry in zip(bound_versions, bound_entries, strict=True)
+            ]
+            landed = _timed(landing, [("INSERT INTO landed VALUES (?, ?, ?)", contents)], landed)
             changes += len(items)
     finally:
         database.close()
@@ -346,11 +324,25 @@ def storage_floor(work: Path, env: dict[str, str], batch: int) -> dict[str, Any]
         shutil.rmtree(work / "floor", ignore_errors=True)
     return {
         "changes": changes,
-        "seconds": seconds,
-        "cpu": cpu,
-        "landed_seconds": landed_seconds,
-        "landed_cpu": landed_cpu,
+        "seconds": floor[0],
+        "cpu": floor[1],
+        "landed_seconds": landed[0],
+        "landed_cpu": landed[1],
     }
+
+
+def _timed(
+    database: sqlite3.Connection,
+    inserts: Iterable[tuple[str, Sequence[tuple[Any, ...]]]],
+    spent: tuple[float, float],
+) -> tuple[float, float]:
+    """Run inserts in one transaction; return ``spent`` plus their wall and CPU seconds."""
+    started, began = time.perf_counter(), time.process_time()
+    database.execute("BEGIN")
+    for statement, rows in inserts:
+        database.executemany(statement, rows)
+    database.execute("COMMIT")
+    return spent[0] + time.perf_counter() - started, spent[1] + time.process_time() - began
 
 
 # -- 2 and 3. the real path -----------------------------------------------------------------

@@ -274,7 +274,7 @@ def insert_rows(
     if not rows:
         return
     dialect = connection.dialect
-    values = _bound(dialect, table, names, rows)
+    values = bound_rows(dialect, table, names, rows)
     quote = dialect.identifier_preparer.quote
     columns_sql = ", ".join(quote(name) for name in names)
     driver = connection.connection.driver_connection
@@ -294,7 +294,7 @@ def insert_rows(
     )
 
 
-def _bound(
+def bound_rows(
     dialect: Dialect, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> Sequence[tuple[Any, ...]]:
     """Return rows with each value through its column's bind processing (JSON, UTC times)."""
@@ -364,7 +364,7 @@ def insert_new_rows(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)})"
         f" VALUES ({marks}) ON CONFLICT ({', '.join(quote(name) for name in key)}) DO NOTHING"
     )
-    _executemany(connection, statement, _bound(dialect, table, names, rows))
+    _executemany(connection, statement, bound_rows(dialect, table, names, rows))
 
 
 def refresh_statistics(connection: Connection, tables: Sequence[Table]) -> None:
